@@ -1,0 +1,3 @@
+module github.com/stytchmw/stytchmw
+
+go 1.26
