@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // ErrorType is a Stytch error_type. Each value is also an error, so a
@@ -121,3 +122,12 @@ func (e *RequestError) Unwrap() error { return e.Err }
 
 // ErrInvalidConfig is wrapped by every error New returns for a bad Config.
 var ErrInvalidConfig = errors.New("stytch client: invalid config")
+
+func localError(t ErrorType, msg string) *StytchError {
+	return &StytchError{
+		StatusCode:   http.StatusBadRequest,
+		ErrorType:    t,
+		ErrorMessage: msg,
+		Local:        true,
+	}
+}

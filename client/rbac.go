@@ -1,5 +1,10 @@
 package client
 
+import (
+	"context"
+	"net/http"
+)
+
 // Policy is a project's RBAC policy.
 type Policy struct {
 	Roles     []PolicyRole     `json:"roles"`
@@ -41,4 +46,13 @@ type GetPolicyResponse struct {
 	StatusCode int    `json:"status_code"`
 	// Policy is nil when the project has none.
 	Policy *Policy `json:"policy,omitempty"`
+}
+
+// GetPolicy fetches the project's RBAC policy.
+func (c *Client) GetPolicy(ctx context.Context) (*GetPolicyResponse, error) {
+	var resp GetPolicyResponse
+	if err := c.do(ctx, http.MethodGet, "/v1/rbac/policy", nil, nil, true, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
 }

@@ -1,0 +1,138 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
+// Get lists the active sessions of a user.
+func (c *Client) Get(ctx context.Context, req GetRequest) (*GetResponse, error) {
+	if req.UserID == "" {
+		return nil, localError(ErrInvalidUserID, "user_id is required.")
+	}
+	var resp GetResponse
+	q := url.Values{"user_id": {req.UserID}}
+	if err := c.do(ctx, http.MethodGet, "/v1/sessions", q, nil, true, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Authenticate authenticates a session token or JWT, optionally extending the
+// session, updating its custom claims and checking an RBAC permission.
+func (c *Client) Authenticate(ctx context.Context, req AuthenticateRequest) (*AuthenticateResponse, error) {
+	switch {
+	case req.SessionToken != "" && req.SessionJWT != "":
+		return nil, localError(ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt in an authenticate request, not both.")
+	case req.SessionToken == "" && req.SessionJWT == "":
+		return nil, localError(ErrNoSessionArguments, "Please include one of session_token or session_jwt in an authenticate request.")
+	}
+	if err := validateDuration(req.SessionDurationMinutes); err != nil {
+		return nil, err
+	}
+	claims, err := PrepareCustomClaims(req.SessionCustomClaims)
+	if err != nil {
+		return nil, err
+	}
+	req.SessionCustomClaims = claims
+	if ac := req.AuthorizationCheck; ac != nil && (ac.ResourceID == "" || ac.Action == "") {
+		return nil, localError(ErrBadRequest, "authorization_check needs both resource_id and action.")
+	}
+	var resp AuthenticateResponse
+	if err := c.do(ctx, http.MethodPost, "/v1/sessions/authenticate", nil, req, false, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Revoke revokes a session by its id, one of its tokens or one of its JWTs.
+func (c *Client) Revoke(ctx context.Context, req RevokeRequest) (*RevokeResponse, error) {
+	n := 0
+	for _, s := range []string{req.SessionID, req.SessionToken, req.SessionJWT} {
+		if s != "" {
+			n++
+		}
+	}
+	switch {
+	case n > 1:
+		return nil, localError(ErrTooManySessionRevokeArguments, "Please include exactly one of session_id, session_token or session_jwt in a revoke request.")
+	case n == 0:
+		return nil, localError(ErrNoSessionRevokeArguments, "Please include one of session_id, session_token or session_jwt in a revoke request.")
+	}
+	var resp RevokeResponse
+	if err := c.do(ctx, http.MethodPost, "/v1/sessions/revoke", nil, req, false, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Migrate exchanges an external OIDC provider's session token for a Stytch
+// session of the user with the same email address.
+func (c *Client) Migrate(ctx context.Context, req MigrateRequest) (*MigrateResponse, error) {
+	if req.SessionToken == "" {
+		return nil, localError(ErrInvalidSessionToken, "session_token is required.")
+	}
+	var resp MigrateResponse
+	if err := c.grant(ctx, "/v1/sessions/migrate", &req.SessionDurationMinutes, &req.SessionCustomClaims, &req, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// ExchangeAccessToken exchanges a Connected Apps access token for a session.
+func (c *Client) ExchangeAccessToken(ctx context.Context, req ExchangeAccessTokenRequest) (*ExchangeAccessTokenResponse, error) {
+	if req.AccessToken == "" {
+		return nil, localError(ErrInvalidToken, "access_token is required.")
+	}
+	var resp ExchangeAccessTokenResponse
+	if err := c.grant(ctx, "/v1/sessions/exchange_access_token", &req.SessionDurationMinutes, &req.SessionCustomClaims, &req, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Attest exchanges a trusted identity provider's token for a session, or adds
+// it as a factor to the session named by SessionToken or SessionJWT.
+func (c *Client) Attest(ctx context.Context, req AttestRequest) (*AttestResponse, error) {
+	switch {
+	case req.ProfileID == "":
+		return nil, localError(ErrTrustedTokenProfileNotFound, "profile_id is required.")
+	case req.Token == "":
+		return nil, localError(ErrInvalidTrustedAuthToken, "token is required.")
+	case req.SessionToken != "" && req.SessionJWT != "":
+		return nil, localError(ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt, not both.")
+	}
+	var resp AttestResponse
+	if err := c.grant(ctx, "/v1/sessions/attest", &req.SessionDurationMinutes, &req.SessionCustomClaims, &req, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// grant validates the session fields shared by Migrate, ExchangeAccessToken
+// and Attest, then posts body.
+func (c *Client) grant(ctx context.Context, path string, minutes *int, claims *CustomClaims, body any, resp *SessionGrantResponse) error {
+	if err := validateDuration(*minutes); err != nil {
+		return err
+	}
+	prepared, err := PrepareCustomClaims(*claims)
+	if err != nil {
+		return err
+	}
+	*claims = prepared
+	return c.do(ctx, http.MethodPost, path, nil, body, false, resp)
+}
+
+// GetJWKS fetches the JSON Web Key Set of a project (usually the client's own,
+// see ProjectID).
+func (c *Client) GetJWKS(ctx context.Context, req GetJWKSRequest) (*GetJWKSResponse, error) {
+	if req.ProjectID == "" {
+		return nil, localError(ErrInvalidProjectID, "project_id is required.")
+	}
+	var resp GetJWKSResponse
+	if err := c.do(ctx, http.MethodGet, "/v1/sessions/jwks/"+url.PathEscape(req.ProjectID), nil, nil, true, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
