@@ -1,7 +1,11 @@
 package client
 
 import (
+	"context"
+	"encoding/base64"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,17 +17,32 @@ const Version = "0.1.0"
 
 // Client calls Stytch's consumer Sessions API and RBAC policy endpoint.
 // It is safe for concurrent use.
+//
+// A *Client never prints its secret: fmt (every verb), slog and errors show
+// only the project id and base URL.
 type Client struct {
-	projectID  string
-	secret     string
+	projectID string
+	// auth is the Authorization header value. It sits behind a pointer so
+	// that even reflection-based printing of a Client shows an address.
+	auth       *authorization
 	baseURL    string // scheme://host[/prefix], no trailing slash
 	httpClient *http.Client
 	timeout    time.Duration
 	userAgent  string
 	maxRetries int
+	// retryBase is the first retry's mean backoff; later ones double it.
+	retryBase time.Duration
+	// sleep waits d or until ctx ends, whichever is first (tests observe
+	// the waits through it instead of sleeping).
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
-// New checks cfg and returns a client. It makes no request.
+// authorization holds the credentials in their two forms: the header
+// value to send and the secret to scrub from text the server echoes.
+type authorization struct{ header, secret string }
+
+// New checks cfg and returns a client. It makes no request. Every error it
+// returns wraps ErrInvalidConfig and never holds the secret.
 func New(cfg Config) (*Client, error) {
 	if err := validateProjectID(cfg.ProjectID); err != nil {
 		return nil, err
@@ -42,17 +61,36 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("%w: Timeout must not be negative", ErrInvalidConfig)
 	}
+	if cfg.MaxRetries > MaxMaxRetries {
+		return nil, fmt.Errorf("%w: MaxRetries must be at most %d", ErrInvalidConfig, MaxMaxRetries)
+	}
+	if err := validateUserAgent(cfg.UserAgent); err != nil {
+		return nil, err
+	}
 	c := &Client{
 		projectID:  cfg.ProjectID,
-		secret:     cfg.Secret,
+		auth:       &authorization{header: basicAuth(cfg.ProjectID, cfg.Secret), secret: cfg.Secret},
 		baseURL:    base,
 		httpClient: cfg.HTTPClient,
 		timeout:    cfg.Timeout,
 		userAgent:  cfg.UserAgent,
-		maxRetries: 2,
+		maxRetries: cfg.MaxRetries,
+		retryBase:  defaultRetryBase,
+		sleep:      sleepContext,
+	}
+	switch {
+	case c.maxRetries == 0:
+		c.maxRetries = DefaultMaxRetries
+	case c.maxRetries < 0:
+		c.maxRetries = 0
 	}
 	if c.httpClient == nil {
-		c.httpClient = &http.Client{}
+		// The API never redirects. Following one could resend the Basic
+		// credentials over plain HTTP (net/http keeps them for the same
+		// host), so the default client stops and reports it instead.
+		c.httpClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
 	}
 	if c.timeout == 0 {
 		c.timeout = DefaultTimeout
@@ -63,6 +101,12 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// basicAuth is the HTTP Basic Authorization value for the project's
+// credentials.
+func basicAuth(projectID, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(projectID+":"+secret))
+}
+
 // ProjectID returns the project id the client authenticates as.
 func (c *Client) ProjectID() string { return c.projectID }
 
@@ -71,11 +115,29 @@ func (c *Client) BaseURL() string { return c.baseURL }
 
 // String describes the client without its secret.
 func (c *Client) String() string {
+	if c == nil {
+		return "client.Client(nil)"
+	}
 	return fmt.Sprintf("client.Client{ProjectID:%q, BaseURL:%q}", c.projectID, c.baseURL)
 }
 
 // GoString is String, so %#v does not print the secret.
 func (c *Client) GoString() string { return c.String() }
+
+// Format makes every fmt verb (%v, %+v, %#v, %s, %d, …) print String: the
+// default formatting of a pointer to a struct would walk its fields.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// LogValue logs the client as its project id and base URL.
+func (c *Client) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("<nil>")
+	}
+	return slog.GroupValue(
+		slog.String("project_id", c.projectID),
+		slog.String("base_url", c.baseURL),
+	)
+}
 
 func validateProjectID(id string) error {
 	var rest string
@@ -120,6 +182,20 @@ func validateSecret(projectID, secret string) error {
 	return nil
 }
 
+// validateUserAgent keeps the header value to printable ASCII, so that it
+// can neither split a header nor be refused by net/http at request time.
+func validateUserAgent(ua string) error {
+	if len(ua) > 256 {
+		return fmt.Errorf("%w: UserAgent is longer than 256 bytes", ErrInvalidConfig)
+	}
+	for i := 0; i < len(ua); i++ {
+		if ua[i] < ' ' || ua[i] > '~' {
+			return fmt.Errorf("%w: UserAgent must be printable ASCII", ErrInvalidConfig)
+		}
+	}
+	return nil
+}
+
 func normalizeBaseURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -131,7 +207,7 @@ func normalizeBaseURL(raw string) (string, error) {
 	if u.User != nil {
 		return "", fmt.Errorf("%w: BaseURL must not carry credentials; set ProjectID and Secret", ErrInvalidConfig)
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
+	if u.RawQuery != "" || u.ForceQuery || strings.Contains(raw, "#") {
 		return "", fmt.Errorf("%w: BaseURL must not have a query or fragment", ErrInvalidConfig)
 	}
 	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil

@@ -105,11 +105,100 @@ type OAuthFactor struct {
 	EmailID         string `json:"email_id,omitempty"`
 }
 
+// The seed declares one interface per OAuth provider, all of the OAuthFactor
+// shape; these aliases give each its seed name.
+
+// GoogleOAuthFactor is the OAuthFactor of google_oauth_factor.
+type GoogleOAuthFactor = OAuthFactor
+
+// MicrosoftOAuthFactor is the OAuthFactor of microsoft_oauth_factor.
+type MicrosoftOAuthFactor = OAuthFactor
+
+// AppleOAuthFactor is the OAuthFactor of apple_oauth_factor.
+type AppleOAuthFactor = OAuthFactor
+
+// GithubOAuthFactor is the OAuthFactor of github_oauth_factor.
+type GithubOAuthFactor = OAuthFactor
+
+// FacebookOAuthFactor is the OAuthFactor of facebook_oauth_factor.
+type FacebookOAuthFactor = OAuthFactor
+
+// AmazonOAuthFactor is the OAuthFactor of amazon_oauth_factor.
+type AmazonOAuthFactor = OAuthFactor
+
+// BitbucketOAuthFactor is the OAuthFactor of bitbucket_oauth_factor.
+type BitbucketOAuthFactor = OAuthFactor
+
+// CoinbaseOAuthFactor is the OAuthFactor of coinbase_oauth_factor.
+type CoinbaseOAuthFactor = OAuthFactor
+
+// DiscordOAuthFactor is the OAuthFactor of discord_oauth_factor.
+type DiscordOAuthFactor = OAuthFactor
+
+// FigmaOAuthFactor is the OAuthFactor of figma_oauth_factor.
+type FigmaOAuthFactor = OAuthFactor
+
+// GitLabOAuthFactor is the OAuthFactor of git_lab_oauth_factor.
+type GitLabOAuthFactor = OAuthFactor
+
+// InstagramOAuthFactor is the OAuthFactor of instagram_oauth_factor.
+type InstagramOAuthFactor = OAuthFactor
+
+// LinkedInOAuthFactor is the OAuthFactor of linked_in_oauth_factor.
+type LinkedInOAuthFactor = OAuthFactor
+
+// ShopifyOAuthFactor is the OAuthFactor of shopify_oauth_factor.
+type ShopifyOAuthFactor = OAuthFactor
+
+// SlackOAuthFactor is the OAuthFactor of slack_oauth_factor.
+type SlackOAuthFactor = OAuthFactor
+
+// SnapchatOAuthFactor is the OAuthFactor of snapchat_oauth_factor.
+type SnapchatOAuthFactor = OAuthFactor
+
+// SpotifyOAuthFactor is the OAuthFactor of spotify_oauth_factor.
+type SpotifyOAuthFactor = OAuthFactor
+
+// SteamOAuthFactor is the OAuthFactor of steam_oauth_factor.
+type SteamOAuthFactor = OAuthFactor
+
+// TikTokOAuthFactor is the OAuthFactor of tik_tok_oauth_factor.
+type TikTokOAuthFactor = OAuthFactor
+
+// TwitchOAuthFactor is the OAuthFactor of twitch_oauth_factor.
+type TwitchOAuthFactor = OAuthFactor
+
+// TwitterOAuthFactor is the OAuthFactor of twitter_oauth_factor.
+type TwitterOAuthFactor = OAuthFactor
+
+// SalesforceOAuthFactor is the OAuthFactor of salesforce_oauth_factor.
+type SalesforceOAuthFactor = OAuthFactor
+
+// YahooOAuthFactor is the OAuthFactor of yahoo_oauth_factor.
+type YahooOAuthFactor = OAuthFactor
+
+// HubspotOAuthFactor is the OAuthFactor of hubspot_oauth_factor.
+type HubspotOAuthFactor = OAuthFactor
+
 // OAuthExchangeFactor is the factor of an exchanged OAuth session (the
 // seed's SlackOAuthExchangeFactor, GoogleOAuthExchangeFactor, …).
 type OAuthExchangeFactor struct {
 	EmailID string `json:"email_id"`
 }
+
+// The seed's per-provider names for OAuthExchangeFactor.
+
+// SlackOAuthExchangeFactor is the OAuthExchangeFactor of slack_oauth_exchange_factor.
+type SlackOAuthExchangeFactor = OAuthExchangeFactor
+
+// HubspotOAuthExchangeFactor is the OAuthExchangeFactor of hubspot_oauth_exchange_factor.
+type HubspotOAuthExchangeFactor = OAuthExchangeFactor
+
+// GithubOAuthExchangeFactor is the OAuthExchangeFactor of github_oauth_exchange_factor.
+type GithubOAuthExchangeFactor = OAuthExchangeFactor
+
+// GoogleOAuthExchangeFactor is the OAuthExchangeFactor of google_oauth_exchange_factor.
+type GoogleOAuthExchangeFactor = OAuthExchangeFactor
 
 // WebAuthnFactor identifies a WebAuthn registration.
 type WebAuthnFactor struct {
@@ -152,6 +241,14 @@ type SSOFactor struct {
 	ProviderID string `json:"provider_id"`
 	ExternalID string `json:"external_id"`
 }
+
+// The seed's names for the two kinds of SSOFactor.
+
+// SAMLSSOFactor is the SSOFactor of saml_sso_factor.
+type SAMLSSOFactor = SSOFactor
+
+// OIDCSSOFactor is the SSOFactor of oidc_sso_factor.
+type OIDCSSOFactor = SSOFactor
 
 // ImpersonatedFactor names who impersonated the user.
 type ImpersonatedFactor struct {
@@ -203,10 +300,21 @@ type AuthorizationVerdict struct {
 // DeviceInfo describes the device of a telemetry lookup. Stytch fills it only
 // when a telemetry_id was sent and Device Fingerprinting is enabled.
 type DeviceInfo struct {
-	VisitorID           string         `json:"visitor_id"`
-	VisitorIDDetails    map[string]any `json:"visitor_id_details,omitempty"`
-	IPAddress           string         `json:"ip_address,omitempty"`
-	IPAddressDetails    map[string]any `json:"ip_address_details,omitempty"`
-	IPGeoCountry        string         `json:"ip_geo_country,omitempty"`
-	IPGeoCountryDetails map[string]any `json:"ip_geo_country_details,omitempty"`
+	// VisitorID identifies the device's fingerprint.
+	VisitorID           string                  `json:"visitor_id"`
+	VisitorIDDetails    *DeviceAttributeDetails `json:"visitor_id_details,omitempty"`
+	IPAddress           string                  `json:"ip_address,omitempty"`
+	IPAddressDetails    *DeviceAttributeDetails `json:"ip_address_details,omitempty"`
+	IPGeoCity           string                  `json:"ip_geo_city,omitempty"`
+	IPGeoRegion         string                  `json:"ip_geo_region,omitempty"`
+	IPGeoCountry        string                  `json:"ip_geo_country,omitempty"`
+	IPGeoCountryDetails *DeviceAttributeDetails `json:"ip_geo_country_details,omitempty"`
+}
+
+// DeviceAttributeDetails says whether, and when, the user was seen before
+// with one device attribute (visitor id, IP address or country).
+type DeviceAttributeDetails struct {
+	IsNew       bool      `json:"is_new"`
+	FirstSeenAt time.Time `json:"first_seen_at,omitzero"`
+	LastSeenAt  time.Time `json:"last_seen_at,omitzero"`
 }

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 )
@@ -125,14 +126,39 @@ func (c *Client) grant(ctx context.Context, path string, minutes *int, claims *C
 }
 
 // GetJWKS fetches the JSON Web Key Set of a project (usually the client's own,
-// see ProjectID).
+// see ProjectID). The project id is path-escaped; the API decides whether
+// it exists.
 func (c *Client) GetJWKS(ctx context.Context, req GetJWKSRequest) (*GetJWKSResponse, error) {
-	if req.ProjectID == "" {
+	switch req.ProjectID {
+	case "":
 		return nil, localError(ErrInvalidProjectID, "project_id is required.")
+	case ".", "..":
+		// A dot segment would escape the jwks path once a server cleans it.
+		return nil, localError(ErrInvalidProjectID, "project_id is not a project id.")
 	}
 	var resp GetJWKSResponse
 	if err := c.do(ctx, http.MethodGet, "/v1/sessions/jwks/"+url.PathEscape(req.ProjectID), nil, nil, true, &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
+}
+
+// check rejects a success answer without the session it must carry: the
+// middleware trusts this answer, so an empty one must not pass for a session.
+func (r *AuthenticateResponse) check() error {
+	if r.Session.SessionID == "" || r.Session.UserID == "" {
+		return errors.New("answer lacks session.session_id or session.user_id")
+	}
+	return nil
+}
+
+// check rejects a success answer that names no user.
+func (r *SessionGrantResponse) check() error {
+	if r.UserID == "" {
+		return errors.New("answer lacks user_id")
+	}
+	if r.Session != nil && r.Session.SessionID == "" {
+		return errors.New("answer has a session without session_id")
+	}
+	return nil
 }

@@ -19,8 +19,36 @@ import (
 // MaxResponseBytes caps how much of a response body the client reads.
 const MaxResponseBytes = 2 << 20
 
-// do sends one API request and decodes a 200/201 answer into out. Idempotent
-// requests are retried on network errors, 5xx and 429.
+const (
+	// defaultRetryBase is the mean wait before the first retry; each later
+	// retry doubles it, up to maxBackoff, with ±50 % jitter.
+	defaultRetryBase = 100 * time.Millisecond
+	maxBackoff       = 5 * time.Second
+	// maxRetryAfter is the longest Retry-After the client waits out; a
+	// longer one ends the retries at once rather than hold the caller.
+	maxRetryAfter = 10 * time.Second
+	// excerptBytes is how much of a body a RequestError quotes.
+	excerptBytes = 128
+)
+
+// errNotStytchJSON is the cause of a RequestError for a non-2xx answer that
+// is not a Stytch (or OAuth2-style) JSON error body.
+var errNotStytchJSON = errors.New("answer is not a Stytch JSON error")
+
+// outcome is the result of one attempt.
+type outcome struct {
+	err error
+	// retry says whether an idempotent request may be sent again: the
+	// request got no answer, or a 5xx or 429 one.
+	retry bool
+	// retryAfter is the server's Retry-After delay, if it sent one.
+	retryAfter time.Duration
+}
+
+// do sends one API request and decodes a 200/201 answer into out.
+// Idempotent requests are retried, with jittered exponential backoff or the
+// server's Retry-After, on network errors, attempt timeouts, 5xx and 429;
+// other requests are sent once.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body any, idempotent bool, out any) error {
 	var payload []byte
 	if body != nil {
@@ -38,37 +66,52 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		attempts += c.maxRetries
 	}
 	for attempt := 1; ; attempt++ {
-		retryAfter, err := c.attempt(ctx, method, target, path, payload, out)
-		if err == nil {
+		o := c.attempt(ctx, method, target, path, payload, out)
+		if o.err == nil {
 			return nil
 		}
-		if attempt >= attempts || !retryable(err) || retryAfter > maxRetryAfter {
-			return withAttempts(err, attempt)
+		if attempt >= attempts || !o.retry || ctx.Err() != nil || o.retryAfter > maxRetryAfter {
+			return withAttempts(o.err, attempt)
 		}
-		wait := backoff(attempt)
-		if retryAfter > 0 {
-			wait = retryAfter
+		wait := c.backoff(attempt)
+		if o.retryAfter > 0 {
+			wait = o.retryAfter
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return withAttempts(err, attempt)
+			return withAttempts(o.err, attempt) // the retry could not finish in time
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return withAttempts(err, attempt)
-		case <-t.C:
+		if err := c.sleep(ctx, wait); err != nil {
+			return &RequestError{Method: method, Path: path, StatusCode: statusOf(o.err), Attempts: attempt,
+				Err: fmt.Errorf("%w while waiting to retry; last attempt: %w", err, o.err)}
 		}
 	}
 }
 
-// maxRetryAfter is the longest Retry-After the client waits out; a longer one
-// ends the retries at once.
-const maxRetryAfter = 10 * time.Second
+// backoff is the wait before retry number attempt (1-based): the mean
+// doubles from retryBase up to maxBackoff, jittered by ±50 % so that
+// clients failing together do not retry together.
+func (c *Client) backoff(attempt int) time.Duration {
+	mean := c.retryBase
+	for i := 1; i < attempt && mean < maxBackoff; i++ {
+		mean *= 2
+	}
+	mean = min(mean, maxBackoff)
+	if mean <= 0 {
+		return 0
+	}
+	return mean/2 + rand.N(mean)
+}
 
-func backoff(attempt int) time.Duration {
-	base := 100 * time.Millisecond << (attempt - 1)
-	return base/2 + rand.N(base) // full jitter around base
+// sleepContext waits d, or until ctx ends and returns its error.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 func withAttempts(err error, n int) error {
@@ -79,66 +122,106 @@ func withAttempts(err error, n int) error {
 	return err
 }
 
-func retryable(err error) bool {
+// statusOf is the HTTP status an error carries, or 0.
+func statusOf(err error) int {
 	var se *StytchError
 	if errors.As(err, &se) {
-		return se.StatusCode == http.StatusTooManyRequests || se.StatusCode >= 500
+		return se.StatusCode
 	}
 	var re *RequestError
 	if errors.As(err, &re) {
-		return re.StatusCode == 0 || re.StatusCode == http.StatusTooManyRequests || re.StatusCode >= 500
+		return re.StatusCode
 	}
-	return false
+	return 0
 }
 
-// attempt sends the request once. It returns the server's Retry-After delay,
-// if any, with the error.
-func (c *Client) attempt(ctx context.Context, method, target, path string, payload []byte, out any) (time.Duration, error) {
+// attempt sends the request once, bounded by the per-attempt timeout.
+func (c *Client) attempt(ctx context.Context, method, target, path string, payload []byte, out any) outcome {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	fail := func(status int, excerpt string, err error) *RequestError {
+		return &RequestError{Method: method, Path: path, StatusCode: status, BodyExcerpt: excerpt, Attempts: 1, Err: err}
+	}
 	var body io.Reader
 	if payload != nil {
 		body = bytes.NewReader(payload)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
-		return 0, &RequestError{Method: method, Path: path, Attempts: 1, Err: err}
+		return outcome{err: fail(0, "", scrubURLError(err))}
 	}
-	req.SetBasicAuth(c.projectID, c.secret)
+	req.Header.Set("Authorization", c.auth.header)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 	res, err := c.httpClient.Do(req)
 	if err != nil {
-		return 0, &RequestError{Method: method, Path: path, Attempts: 1, Err: scrubURLError(err)}
+		return outcome{err: fail(0, "", c.transportError(parent, err)), retry: true}
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, MaxResponseBytes+1))
 	if err != nil {
-		return 0, &RequestError{Method: method, Path: path, StatusCode: res.StatusCode, Attempts: 1,
-			Err: fmt.Errorf("read response body: %w", err)}
+		return outcome{err: fail(res.StatusCode, "", fmt.Errorf("read response body: %w", c.transportError(parent, err))), retry: true}
 	}
+	retryStatus := res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500
 	if len(data) > MaxResponseBytes {
-		return 0, &RequestError{Method: method, Path: path, StatusCode: res.StatusCode, Attempts: 1,
-			Err: fmt.Errorf("response body exceeds %d bytes", MaxResponseBytes)}
+		return outcome{err: fail(res.StatusCode, "", fmt.Errorf("response body exceeds %d bytes", MaxResponseBytes)), retry: retryStatus}
+	}
+	if res.StatusCode == http.StatusOK || res.StatusCode == http.StatusCreated {
+		if err := decodeAnswer(data, out); err != nil {
+			// A JSON answer may hold session tokens: quote only bodies
+			// that are not JSON objects (an HTML page from a proxy, say).
+			quote := ""
+			if !isJSONObject(data) {
+				quote = c.excerpt(data)
+			}
+			return outcome{err: fail(res.StatusCode, quote, fmt.Errorf("decode response: %w", err))}
+		}
+		return outcome{}
 	}
 	retryAfter := parseRetryAfter(res.Header.Get("Retry-After"))
-	if res.StatusCode == http.StatusOK || res.StatusCode == http.StatusCreated {
-		if err := json.Unmarshal(data, out); err != nil {
-			return 0, &RequestError{Method: method, Path: path, StatusCode: res.StatusCode, Attempts: 1,
-				BodyExcerpt: excerpt(data), Err: fmt.Errorf("decode response: %w", err)}
-		}
-		return 0, nil
-	}
 	if se := decodeAPIError(data, res.StatusCode); se != nil {
-		return retryAfter, se
+		se.ErrorMessage = c.redact(se.ErrorMessage)
+		return outcome{err: se, retry: retryStatus, retryAfter: retryAfter}
 	}
-	return retryAfter, &RequestError{Method: method, Path: path, StatusCode: res.StatusCode, Attempts: 1,
-		BodyExcerpt: excerpt(data), Err: errors.New("answer is not a Stytch JSON error")}
+	return outcome{err: fail(res.StatusCode, c.excerpt(data), errNotStytchJSON), retry: retryStatus, retryAfter: retryAfter}
+}
+
+// transportError drops the URL from a *url.Error (it may carry a user id in
+// its query; method and path are already in the RequestError) and names an
+// attempt timeout as such.
+func (c *Client) transportError(parent context.Context, err error) error {
+	err = scrubURLError(err)
+	if parent.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("attempt timed out after %s: %w", c.timeout, err)
+	}
+	return err
+}
+
+// decodeAnswer decodes a success body, which must be a JSON object holding
+// what the answer type requires (see the check methods).
+func decodeAnswer(data []byte, out any) error {
+	if !isJSONObject(data) {
+		return errors.New("answer is not a JSON object")
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return err
+	}
+	if c, ok := out.(interface{ check() error }); ok {
+		return c.check()
+	}
+	return nil
+}
+
+func isJSONObject(data []byte) bool {
+	data = bytes.TrimLeft(data, " \t\r\n")
+	return len(data) > 0 && data[0] == '{'
 }
 
 // decodeAPIError reads a Stytch error body, or an OAuth2-style one. It
-// returns nil when data is neither.
+// returns nil when data is neither. The HTTP status wins over the body's
+// status_code, as in Stytch's Go SDK.
 func decodeAPIError(data []byte, status int) *StytchError {
 	var body struct {
 		StytchError
@@ -160,32 +243,43 @@ func decodeAPIError(data []byte, status int) *StytchError {
 	return &se
 }
 
+// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
 func parseRetryAfter(v string) time.Duration {
 	if v == "" {
 		return 0
 	}
 	var d time.Duration
 	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		d = time.Duration(secs) * time.Second
+		d = time.Duration(min(secs, 1<<20)) * time.Second
 	} else if t, err := http.ParseTime(v); err == nil {
 		d = time.Until(t)
 	}
 	return max(d, 0)
 }
 
-// excerpt returns the start of a body as printable text.
-func excerpt(data []byte) string {
-	const n = 128
-	if len(data) > n {
-		data = data[:n]
+// excerpt returns the start of a body as printable text, with the
+// credentials removed should a proxy have echoed them.
+func (c *Client) excerpt(data []byte) string {
+	s := string(data[:min(len(data), 4*excerptBytes+len(c.auth.header))])
+	s = c.redact(strings.ToValidUTF8(s, string(utf8.RuneError)))
+	if len(s) > excerptBytes {
+		s = strings.ToValidUTF8(s[:excerptBytes], "")
 	}
-	s := strings.ToValidUTF8(string(data), string(utf8.RuneError))
 	return strings.Map(func(r rune) rune {
 		if r < ' ' || r == 0x7f {
 			return ' '
 		}
 		return r
 	}, s)
+}
+
+// redact removes the secret and the Basic credentials from text the API (or
+// something in between) sent back.
+func (c *Client) redact(s string) string {
+	for _, v := range []string{c.auth.header[len("Basic "):], c.auth.secret} {
+		s = strings.ReplaceAll(s, v, redacted)
+	}
+	return s
 }
 
 // scrubURLError drops the URL from a *url.Error: it may carry a user id in
