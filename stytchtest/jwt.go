@@ -1,0 +1,234 @@
+package stytchtest
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/stytchmw/stytchmw/client"
+)
+
+// SessionClaim is the name of the JWT claim that carries the session.
+const SessionClaim = "https://stytch.com/session"
+
+// JWTLifetime is how long a session JWT is valid after it is issued.
+const JWTLifetime = 5 * time.Minute
+
+// maxJWTBytes bounds the JWTs the emulator reads.
+const maxJWTBytes = 16 << 10
+
+// timeFormat is Stytch's timestamp format: RFC 3339, seconds, UTC.
+const timeFormat = "2006-01-02T15:04:05Z"
+
+// sessionClaim is the session claim of a JWT, with its fields in the order
+// Stytch writes them.
+type sessionClaim struct {
+	ID                    string                        `json:"id"`
+	StartedAt             string                        `json:"started_at"`
+	LastAccessedAt        string                        `json:"last_accessed_at"`
+	ExpiresAt             string                        `json:"expires_at"`
+	Attributes            client.Attributes             `json:"attributes"`
+	AuthenticationFactors []client.AuthenticationFactor `json:"authentication_factors"`
+	Roles                 []string                      `json:"roles"`
+}
+
+// Issuer returns the iss of the emulator's JWTs: stytch.com/<project_id>.
+func (s *Server) Issuer() string { return "stytch.com/" + s.ProjectID }
+
+// JWTClaims returns the claims the emulator puts in a JWT for session, issued
+// now on the emulator's clock. Tests edit them and sign the result with
+// SignToken to build hostile tokens.
+func (s *Server) JWTClaims(session client.Session) map[string]any {
+	return s.jwtClaims(session, s.stamp())
+}
+
+func (s *Server) jwtClaims(session client.Session, issuedAt time.Time) map[string]any {
+	factors := make([]client.AuthenticationFactor, len(session.AuthenticationFactors))
+	for i, f := range session.AuthenticationFactors {
+		// Stytch leaves the bookkeeping times out of the JWT.
+		f.CreatedAt, f.UpdatedAt = time.Time{}, time.Time{}
+		factors[i] = f
+	}
+	attributes := client.Attributes{}
+	if session.Attributes != nil {
+		attributes = *session.Attributes
+	}
+	claims := make(map[string]any, len(session.CustomClaims)+7)
+	for name, value := range session.CustomClaims {
+		if !client.IsReservedClaim(name) {
+			claims[name] = value
+		}
+	}
+	maps.Copy(claims, map[string]any{
+		"aud": []string{s.ProjectID},
+		"exp": issuedAt.Add(JWTLifetime).Unix(),
+		"iat": issuedAt.Unix(),
+		"iss": s.Issuer(),
+		"nbf": issuedAt.Unix(),
+		"sub": session.UserID,
+		SessionClaim: sessionClaim{
+			ID:                    session.SessionID,
+			StartedAt:             session.StartedAt.UTC().Format(timeFormat),
+			LastAccessedAt:        session.LastAccessedAt.UTC().Format(timeFormat),
+			ExpiresAt:             session.ExpiresAt.UTC().Format(timeFormat),
+			Attributes:            attributes,
+			AuthenticationFactors: factors,
+			Roles:                 append(make([]string, 0, len(session.Roles)), session.Roles...),
+		},
+	})
+	return claims
+}
+
+// mintJWT issues a JWT for session now, signed by the current key.
+func (s *Server) mintJWT(session client.Session) (string, error) {
+	key := s.currentKey()
+	return signJWT(key, standardHeader(key.kid), s.jwtClaims(session, s.stamp()))
+}
+
+// standardHeader is exactly the header of Stytch's session JWTs.
+func standardHeader(kid string) map[string]any {
+	return map[string]any{"alg": "RS256", "kid": kid, "typ": "JWT"}
+}
+
+// SignToken signs claims with RS256 under header, using the served key named
+// kid, or the current signing key when kid is empty. A nil header is
+// Stytch's ({"alg":"RS256","kid":…,"typ":"JWT"}); any other header is used
+// as given, however hostile (alg "none", no kid, a foreign kid…), while the
+// signature is always RS256 by the chosen key. It is for tests of what a
+// verifier must refuse.
+func (s *Server) SignToken(header, claims map[string]any, kid string) (string, error) {
+	var key *signingKey
+	if kid == "" {
+		key = s.currentKey()
+	} else if key = s.servedKey(kid); key == nil {
+		return "", fmt.Errorf("stytchtest: no served key has kid %q", kid)
+	}
+	if header == nil {
+		header = standardHeader(key.kid)
+	}
+	return signJWT(key, header, claims)
+}
+
+func signJWT(key *signingKey, header, claims map[string]any) (string, error) {
+	h, err := json.Marshal(header)
+	if err != nil {
+		return "", fmt.Errorf("stytchtest: encode JWT header: %w", err)
+	}
+	c, err := json.Marshal(claims)
+	if err != nil {
+		return "", fmt.Errorf("stytchtest: encode JWT claims: %w", err)
+	}
+	signed := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(c)
+	digest := sha256.Sum256([]byte(signed))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key.private, crypto.SHA256, digest[:])
+	if err != nil {
+		return "", fmt.Errorf("stytchtest: sign JWT: %w", err)
+	}
+	return signed + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+}
+
+// jwtSubject is what an authentic JWT names.
+type jwtSubject struct {
+	sessionID, userID string
+}
+
+// errJWT refuses a JWT that is not one the emulator could have
+// issued. Stytch's status for these is unconfirmed; the emulator answers 400.
+func errJWT(format string, args ...any) *client.StytchError {
+	return badRequest(client.ErrUnableToParseSessionJWT, format, args...)
+}
+
+// verifyJWT checks that token is a JWT signed by a served key, for this
+// project, naming a session. It does not check exp: Stytch accepts an
+// expired JWT whose session is still active.
+func (s *Server) verifyJWT(token string) (jwtSubject, *client.StytchError) {
+	if len(token) > maxJWTBytes {
+		return jwtSubject{}, errJWT("session_jwt is longer than %d bytes.", maxJWTBytes)
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return jwtSubject{}, errJWT("session_jwt is not a JWT (three dot-separated parts).")
+	}
+	var header struct {
+		Alg  string          `json:"alg"`
+		Kid  string          `json:"kid"`
+		Typ  *string         `json:"typ"`
+		Crit json.RawMessage `json:"crit"`
+	}
+	if err := decodeSegment(parts[0], &header); err != nil {
+		return jwtSubject{}, errJWT("session_jwt's header is not base64url JSON.")
+	}
+	switch {
+	case header.Alg != "RS256":
+		return jwtSubject{}, errJWT("session_jwt's alg is not RS256.")
+	case header.Kid == "":
+		return jwtSubject{}, errJWT("session_jwt's header has no kid.")
+	case header.Typ != nil && !strings.EqualFold(*header.Typ, "JWT"):
+		return jwtSubject{}, errJWT("session_jwt's typ is not JWT.")
+	case header.Crit != nil:
+		return jwtSubject{}, errJWT("session_jwt has a crit header, which the emulator does not understand.")
+	}
+	key := s.servedKey(header.Kid)
+	if key == nil {
+		return jwtSubject{}, errJWT("session_jwt's kid names no key the project serves.")
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return jwtSubject{}, errJWT("session_jwt's signature is not base64url.")
+	}
+	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	if rsa.VerifyPKCS1v15(&key.private.PublicKey, crypto.SHA256, digest[:], sig) != nil {
+		return jwtSubject{}, errJWT("session_jwt's signature does not verify.")
+	}
+	var claims struct {
+		Aud     json.RawMessage `json:"aud"`
+		Iss     string          `json:"iss"`
+		Sub     string          `json:"sub"`
+		Session *struct {
+			ID string `json:"id"`
+		} `json:"https://stytch.com/session"`
+	}
+	if err := decodeSegment(parts[1], &claims); err != nil {
+		return jwtSubject{}, errJWT("session_jwt's claims are not base64url JSON of the expected types.")
+	}
+	if !audienceHas(claims.Aud, s.ProjectID) {
+		return jwtSubject{}, badRequest("jwt_invalid_audience", "session_jwt's aud does not name this project.")
+	}
+	if claims.Iss != s.Issuer() {
+		return jwtSubject{}, badRequest("jwt_invalid_issuer", "session_jwt's iss is not %s.", s.Issuer())
+	}
+	if claims.Session == nil || claims.Session.ID == "" || claims.Sub == "" {
+		return jwtSubject{}, badRequest("jwt_invalid_claims", "session_jwt has no sub or no session claim with an id.")
+	}
+	return jwtSubject{sessionID: claims.Session.ID, userID: claims.Sub}, nil
+}
+
+func decodeSegment(segment string, dst any) error {
+	data, err := base64.RawURLEncoding.DecodeString(segment)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, dst)
+}
+
+// audienceHas reports whether aud (a string or an array of strings) holds
+// want.
+func audienceHas(aud json.RawMessage, want string) bool {
+	var one string
+	if json.Unmarshal(aud, &one) == nil {
+		return one == want
+	}
+	var many []string
+	if json.Unmarshal(aud, &many) == nil {
+		return slices.Contains(many, want)
+	}
+	return false
+}

@@ -1,0 +1,211 @@
+package stytchtest
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/stytchmw/stytchmw/client"
+)
+
+// maxOpaqueTokenBytes bounds the opaque tokens the emulator looks up.
+const maxOpaqueTokenBytes = 1024
+
+// wireSession is client.Session as Stytch writes it: custom_claims is {}
+// rather than absent when there are none.
+type wireSession struct {
+	client.Session
+	CustomClaims map[string]any `json:"custom_claims"`
+}
+
+func toWire(v client.Session) wireSession {
+	claims := v.CustomClaims
+	if claims == nil {
+		claims = map[string]any{}
+	}
+	return wireSession{Session: v, CustomClaims: claims}
+}
+
+// authenticateBody is the answer of POST /v1/sessions/authenticate.
+type authenticateBody struct {
+	client.AuthenticateResponse
+	Session wireSession `json:"session"`
+}
+
+// getBody is the answer of GET /v1/sessions.
+type getBody struct {
+	client.GetResponse
+	Sessions []wireSession `json:"sessions"`
+}
+
+// checkDuration applies the API's session_duration_minutes rule, as the
+// client does: zero means "not given", anything else must be 5..527040.
+func checkDuration(minutes int) *client.StytchError {
+	if minutes != 0 && (minutes < client.MinSessionDurationMinutes || minutes > client.MaxSessionDurationMinutes) {
+		return badRequest(client.ErrInvalidSessionDurationMinutes, "session_duration_minutes must be between %d and %d.",
+			client.MinSessionDurationMinutes, client.MaxSessionDurationMinutes)
+	}
+	return nil
+}
+
+// sessionRef names a session the way a request does: exactly one field set.
+type sessionRef struct {
+	id, token, jwt string
+}
+
+// resolve turns a reference into a session id (and, for a JWT, the user it
+// names), verifying a JWT's signature. It takes no lock for the signature.
+func (s *Server) resolve(ref sessionRef) (jwtSubject, *client.StytchError) {
+	switch {
+	case ref.jwt != "":
+		return s.verifyJWT(ref.jwt)
+	case ref.token != "":
+		if len(ref.token) > maxOpaqueTokenBytes {
+			return jwtSubject{}, apiError(http.StatusNotFound, client.ErrSessionNotFound, msgSessionNotFound)
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if sn := s.sessionsByToken[tokenHash(ref.token)]; sn != nil {
+			return jwtSubject{sessionID: sn.id, userID: sn.userID}, nil
+		}
+		return jwtSubject{}, apiError(http.StatusNotFound, client.ErrSessionNotFound, msgSessionNotFound)
+	}
+	return jwtSubject{sessionID: ref.id}, nil
+}
+
+// activeSessionLocked returns the active session named by sub, or
+// session_not_found. s.mu must be held.
+func (s *Server) activeSessionLocked(sub jwtSubject, now time.Time) (*session, *client.StytchError) {
+	sn := s.sessions[sub.sessionID]
+	if sn == nil || !sn.active(now) || sub.userID != "" && sub.userID != sn.userID {
+		return nil, apiError(http.StatusNotFound, client.ErrSessionNotFound, msgSessionNotFound)
+	}
+	return sn, nil
+}
+
+// handleGet serves GET /v1/sessions?user_id=: the user's active sessions.
+func (s *Server) handleGet(_ http.ResponseWriter, r *http.Request, requestID string) (any, *client.StytchError) {
+	userID := r.URL.Query().Get("user_id")
+	if userID == "" {
+		return nil, badRequest(client.ErrInvalidUserID, "user_id is required.")
+	}
+	now := s.stamp()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.userLocked(userID) == nil {
+		return nil, apiError(http.StatusNotFound, client.ErrUserNotFound, "User could not be found.")
+	}
+	body := getBody{GetResponse: client.GetResponse{RequestID: requestID, StatusCode: http.StatusOK}, Sessions: []wireSession{}}
+	for _, id := range s.userSessions[userID] {
+		if sn := s.sessions[id]; sn.active(now) {
+			body.Sessions = append(body.Sessions, toWire(sn.view()))
+		}
+	}
+	return body, nil
+}
+
+// handleAuthenticate serves POST /v1/sessions/authenticate.
+func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request, requestID string) (any, *client.StytchError) {
+	var req client.AuthenticateRequest
+	if e := decodeBody(w, r, &req, false); e != nil {
+		return nil, e
+	}
+	switch {
+	case req.SessionToken != "" && req.SessionJWT != "":
+		return nil, badRequest(client.ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt in an authenticate request, not both.")
+	case req.SessionToken == "" && req.SessionJWT == "":
+		return nil, badRequest(client.ErrNoSessionArguments, "Please include one of session_token or session_jwt in an authenticate request.")
+	}
+	if e := checkDuration(req.SessionDurationMinutes); e != nil {
+		return nil, e
+	}
+	claims, e := prepareClaims(req.SessionCustomClaims)
+	if e != nil {
+		return nil, e
+	}
+	check := req.AuthorizationCheck
+	if check != nil && (check.ResourceID == "" || check.Action == "") {
+		return nil, badRequest(client.ErrBadRequest, "authorization_check needs both resource_id and action.")
+	}
+	sub, e := s.resolve(sessionRef{token: req.SessionToken, jwt: req.SessionJWT})
+	if e != nil {
+		return nil, e
+	}
+
+	now := s.stamp()
+	s.mu.Lock()
+	sn, e := s.activeSessionLocked(sub, now)
+	if e != nil {
+		s.mu.Unlock()
+		return nil, e
+	}
+	updated, e := applyClaims(sn.customClaims, claims)
+	if e != nil {
+		s.mu.Unlock()
+		return nil, e
+	}
+	var verdict *client.AuthorizationVerdict
+	if check != nil {
+		granting := grantingRoles(&s.policy, sn.roles, check.ResourceID, check.Action)
+		if len(granting) == 0 {
+			s.mu.Unlock()
+			return nil, apiError(http.StatusForbidden, client.ErrConsumerSessionAuthorization, msgNotAuthorized)
+		}
+		verdict = &client.AuthorizationVerdict{Authorized: true, GrantingRoles: granting}
+	}
+	sn.lastAccessedAt = now
+	if req.SessionDurationMinutes != 0 {
+		sn.expiresAt = now.Add(time.Duration(req.SessionDurationMinutes) * time.Minute)
+	}
+	sn.customClaims = updated
+	view, user := sn.view(), cloneUser(*s.userLocked(sn.userID))
+	s.mu.Unlock()
+
+	jwt, err := s.mintJWT(view)
+	if err != nil {
+		return nil, apiError(http.StatusInternalServerError, client.ErrInternalServerError, "The emulator could not sign a JWT.")
+	}
+	return authenticateBody{
+		AuthenticateResponse: client.AuthenticateResponse{
+			RequestID:    requestID,
+			SessionToken: s.sessionToken(view.SessionID),
+			SessionJWT:   jwt,
+			User:         user,
+			StatusCode:   http.StatusOK,
+			Verdict:      verdict,
+		},
+		Session: toWire(view),
+	}, nil
+}
+
+// handleRevoke serves POST /v1/sessions/revoke.
+func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request, requestID string) (any, *client.StytchError) {
+	var req client.RevokeRequest
+	if e := decodeBody(w, r, &req, false); e != nil {
+		return nil, e
+	}
+	n := 0
+	for _, v := range []string{req.SessionID, req.SessionToken, req.SessionJWT} {
+		if v != "" {
+			n++
+		}
+	}
+	switch {
+	case n > 1:
+		return nil, badRequest(client.ErrTooManySessionRevokeArguments, "Please include exactly one of session_id, session_token or session_jwt in a revoke request.")
+	case n == 0:
+		return nil, badRequest(client.ErrNoSessionRevokeArguments, "Please include one of session_id, session_token or session_jwt in a revoke request.")
+	}
+	sub, e := s.resolve(sessionRef{id: req.SessionID, token: req.SessionToken, jwt: req.SessionJWT})
+	if e != nil {
+		return nil, e
+	}
+	now := s.stamp()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sn, e := s.activeSessionLocked(sub, now)
+	if e != nil {
+		return nil, e
+	}
+	sn.revoked = true
+	return client.RevokeResponse{RequestID: requestID, StatusCode: http.StatusOK}, nil
+}
