@@ -2,6 +2,9 @@ package policy_test
 
 import (
 	"testing"
+	"time"
+
+	"github.com/stytchmw/stytchmw/policy"
 )
 
 // BenchmarkAuthorize measures one check against a compiled index: the
@@ -42,4 +45,35 @@ func BenchmarkAuthorize(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkCacheAuthorize measures a check through a Cache: the policy in
+// force is read through an atomic pointer, without a lock.
+func BenchmarkCacheAuthorize(b *testing.B) {
+	srv := newPolicyServer(b, testPolicy())
+	c, err := policy.New(b.Context(), policy.Config{Client: srv.client(b), RefreshInterval: time.Hour, Logger: discardLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	roles := []string{"stytch_user", "editor"}
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.Authorize(roles, "documents", "create"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := c.Authorize(roles, "documents", "create"); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 }

@@ -1,0 +1,288 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stytchmw/stytchmw/client"
+)
+
+// DefaultRefreshInterval is how often a Cache fetches the policy when
+// Config.RefreshInterval is zero: 5 minutes, the staleness bound of Stytch's
+// own SDKs.
+const DefaultRefreshInterval = 5 * time.Minute
+
+// Retry delays after a failed fetch: the first retry comes after about
+// minRetryDelay, each later one waits twice as long, up to maxRetryDelay
+// (and never longer than the refresh interval).
+const (
+	minRetryDelay = time.Second
+	maxRetryDelay = 30 * time.Second
+)
+
+// Config configures a Cache. Only Client is required.
+type Config struct {
+	// Client fetches the policy (GET /v1/rbac/policy).
+	Client *client.Client
+	// RefreshInterval is how often the policy is fetched again; it bounds
+	// how stale a decision can be. Default DefaultRefreshInterval.
+	RefreshInterval time.Duration
+	// Logger receives failed fetches, policy changes, inconsistencies in
+	// the policy and checks naming an undefined resource or action. Default
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Cache holds the project's RBAC policy, compiled into an Index, and keeps
+// it fresh in the background. It is safe for concurrent use.
+//
+// When a refresh fails, the last good policy stays in force and the failure
+// is logged. While no policy was ever loaded, every check fails closed with
+// ErrUnavailable.
+type Cache struct {
+	client   *client.Client
+	interval time.Duration
+	log      *slog.Logger
+
+	// current is the policy in force: read on every check, without a lock.
+	current atomic.Pointer[loaded]
+	// unavailable says why no policy is loaded, while none is.
+	unavailable atomic.Pointer[unavailableError]
+	// fetching serialises fetches, so an older answer never replaces a
+	// newer one.
+	fetching chan struct{}
+	unknown  *unknownLog
+
+	cancel    context.CancelFunc
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+// loaded is a compiled policy and when it was fetched.
+type loaded struct {
+	index     *Index
+	fetchedAt time.Time
+}
+
+// New returns a Cache of the policy that cfg.Client's project defines. It
+// tries one fetch, bounded by ctx, and then refreshes in the background
+// every cfg.RefreshInterval until Close; while no policy could be loaded it
+// retries sooner (from 1 s, doubling, up to 30 s, with jitter).
+//
+// New fails only for a bad Config, never because Stytch cannot be reached:
+// until the policy loads, checks return ErrUnavailable. ctx bounds the first
+// fetch only; the background work keeps ctx's values but not its
+// cancellation.
+func New(ctx context.Context, cfg Config) (*Cache, error) {
+	if cfg.Client == nil {
+		return nil, fmt.Errorf("%w: Client is required", ErrInvalidConfig)
+	}
+	if cfg.RefreshInterval < 0 {
+		return nil, fmt.Errorf("%w: RefreshInterval must not be negative", ErrInvalidConfig)
+	}
+	c := &Cache{
+		client:   cfg.Client,
+		interval: cfg.RefreshInterval,
+		log:      cfg.Logger,
+		fetching: make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+	if c.interval == 0 {
+		c.interval = DefaultRefreshInterval
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	c.unknown = newUnknownLog(c.log)
+	wait, failures := c.interval, 0
+	if err := c.Refresh(ctx); err != nil {
+		failures = 1
+		wait = c.retryDelay(failures)
+		c.logFailure(err, failures, wait)
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	c.cancel = cancel
+	go c.run(bg, wait, failures)
+	return c, nil
+}
+
+// Authorize evaluates a check against the policy in force, as
+// (*Index).Authorize does, and allocates nothing when it is authorized or
+// denied for a defined resource and action. It returns ErrUnavailable while
+// no policy was ever loaded. A check naming a resource or an action the
+// policy does not define is denied and logged at warn level, once per
+// distinct pair and hour.
+func (c *Cache) Authorize(roles []string, resourceID, action string) (Verdict, error) {
+	if c == nil {
+		return Verdict{}, ErrUnavailable
+	}
+	cur := c.current.Load()
+	if cur == nil {
+		return Verdict{}, c.unavailableError()
+	}
+	v, err := cur.index.Authorize(roles, resourceID, action)
+	if de, ok := err.(*DenialError); ok && de.Reason != ReasonNotGranted {
+		c.unknown.warn(de)
+	}
+	return v, err
+}
+
+// Validate reports whether the policy in force defines resourceID with
+// action, as (*Index).Validate does; ErrUnavailable while no policy was ever
+// loaded.
+func (c *Cache) Validate(resourceID, action string) error {
+	if c == nil {
+		return ErrUnavailable
+	}
+	cur := c.current.Load()
+	if cur == nil {
+		return c.unavailableError()
+	}
+	return cur.index.Validate(resourceID, action)
+}
+
+// Policy returns a copy of the policy in force, and false while none was
+// ever loaded.
+func (c *Cache) Policy() (*client.Policy, bool) {
+	if c == nil {
+		return nil, false
+	}
+	cur := c.current.Load()
+	if cur == nil {
+		return nil, false
+	}
+	return cur.index.Policy(), true
+}
+
+// Refresh fetches and compiles the policy now. On success the new policy
+// is in force when Refresh returns; on failure the policy in force stays,
+// and the error (a *client.StytchError, a *client.RequestError or
+// ErrInvalidPolicy, wrapped) is returned, not logged.
+func (c *Cache) Refresh(ctx context.Context) error {
+	select {
+	case c.fetching <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("policy: refresh: %w", ctx.Err())
+	}
+	defer func() { <-c.fetching }()
+	resp, err := c.client.GetPolicy(ctx)
+	if err == nil {
+		var x *Index
+		if x, err = Compile(resp.Policy); err == nil {
+			c.install(x, resp.RequestID)
+			return nil
+		}
+		err = fmt.Errorf("%w (request_id %s)", err, resp.RequestID)
+	}
+	err = fmt.Errorf("policy: fetch the RBAC policy: %w", err)
+	if c.current.Load() == nil {
+		c.unavailable.Store(&unavailableError{cause: err})
+	}
+	return err
+}
+
+// install puts a freshly fetched policy in force.
+func (c *Cache) install(x *Index, requestID string) {
+	prev := c.current.Swap(&loaded{index: x, fetchedAt: time.Now()})
+	if prev != nil && reflect.DeepEqual(prev.index.policy, x.policy) {
+		return
+	}
+	c.unknown.reset()
+	c.log.Info("policy: RBAC policy loaded",
+		slog.Bool("changed", prev != nil),
+		slog.Int("roles", len(x.policy.Roles)),
+		slog.Int("resources", len(x.policy.Resources)),
+		slog.String("request_id", requestID))
+	for _, w := range x.warnings {
+		c.log.Warn("policy: the RBAC policy looks inconsistent; evaluating it as Stytch does", slog.String("warning", w))
+	}
+}
+
+// run refreshes the policy until ctx is cancelled: every interval after a
+// success, sooner after a failure.
+func (c *Cache) run(ctx context.Context, wait time.Duration, failures int) {
+	defer close(c.done)
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		c.unknown.dropExpired()
+		err := c.Refresh(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil {
+			wait, failures = c.interval, 0
+			continue
+		}
+		failures++
+		wait = c.retryDelay(failures)
+		c.logFailure(err, failures, wait)
+	}
+}
+
+// retryDelay is the wait after the n-th failure in a row: minRetryDelay
+// doubled n-1 times, at most maxRetryDelay and the refresh interval, with
+// jitter (between half and all of it) so that many instances do not retry
+// in step.
+func (c *Cache) retryDelay(n int) time.Duration {
+	d := maxRetryDelay
+	if n <= 5 {
+		d = min(d, minRetryDelay<<(n-1))
+	}
+	d = min(d, c.interval)
+	return d/2 + rand.N(d/2+1)
+}
+
+func (c *Cache) logFailure(err error, failures int, retryIn time.Duration) {
+	cur := c.current.Load()
+	if cur == nil {
+		c.log.Error("policy: cannot load the RBAC policy; authorization checks fail closed until it loads",
+			slog.Any("error", err), slog.Int("failures", failures), slog.Duration("retry_in", retryIn))
+		return
+	}
+	c.log.Warn("policy: RBAC policy refresh failed; the last good policy stays in force",
+		slog.Any("error", err), slog.Int("failures", failures), slog.Duration("retry_in", retryIn),
+		slog.Time("policy_fetched_at", cur.fetchedAt))
+}
+
+func (c *Cache) unavailableError() error {
+	if e := c.unavailable.Load(); e != nil {
+		return e
+	}
+	return ErrUnavailable
+}
+
+// Close stops the background refresh and waits for it to end. The policy
+// in force stays usable. Close is idempotent and always returns nil.
+func (c *Cache) Close() error {
+	c.closeOnce.Do(func() {
+		c.cancel()
+		<-c.done
+	})
+	return nil
+}
+
+// unavailableError is ErrUnavailable with the reason of the last failed
+// fetch. It is made once per failure, so a check allocates nothing.
+type unavailableError struct {
+	cause error
+}
+
+func (e *unavailableError) Error() string {
+	return ErrUnavailable.Error() + ": " + e.cause.Error()
+}
+
+func (e *unavailableError) Is(target error) bool { return target == ErrUnavailable }
+
+func (e *unavailableError) Unwrap() error { return e.cause }

@@ -1,0 +1,379 @@
+package policy_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stytchmw/stytchmw/client"
+	"github.com/stytchmw/stytchmw/policy"
+)
+
+func newCache(t *testing.T, srv *policyServer, interval time.Duration) (*policy.Cache, *logBuffer) {
+	t.Helper()
+	log, logs := newLogger()
+	c, err := policy.New(t.Context(), policy.Config{Client: srv.client(t), RefreshInterval: interval, Logger: log})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c, logs
+}
+
+// allowed reports whether the cache authorizes reader to delete documents,
+// the permission the tests grant and revoke.
+func readerMayDelete(t *testing.T, c *policy.Cache) bool {
+	t.Helper()
+	v, err := c.Authorize([]string{"stytch_user", "reader"}, "documents", "delete")
+	if err != nil && !errors.Is(err, policy.ErrDenied) {
+		t.Fatalf("Authorize: unexpected error %v", err)
+	}
+	return v.Authorized()
+}
+
+// withReaderDelete is testPolicy with reader also granted delete.
+func withReaderDelete() *client.Policy {
+	p := testPolicy()
+	p.Roles[1].Permissions[0].Actions = append(p.Roles[1].Permissions[0].Actions, "delete")
+	return p
+}
+
+func TestCacheEvaluatesAsTheIndex(t *testing.T) {
+	srv := newPolicyServer(t, testPolicy())
+	c, logs := newCache(t, srv, time.Hour)
+	for _, ec := range evalCases {
+		t.Run(ec.name, func(t *testing.T) {
+			v, err := c.Authorize(ec.roles, ec.resource, ec.action)
+			checkVerdict(t, ec, v, err)
+		})
+	}
+	got, ok := c.Policy()
+	if !ok || !reflect.DeepEqual(got, testPolicy()) {
+		t.Errorf("Policy() = %+v, %v; want the served policy", got, ok)
+	}
+	if err := c.Validate("documents", "read"); err != nil {
+		t.Errorf("Validate(documents, read) = %v", err)
+	}
+	if err := c.Validate("documents", "reed"); !errors.Is(err, policy.ErrUnknownAction) {
+		t.Errorf("Validate(documents, reed) = %v, want ErrUnknownAction", err)
+	}
+	out := logs.String()
+	for _, want := range []string{"RBAC policy loaded", "request_id=request-id-test-ok", `role \"ghost\" has a permission on resource \"legacy\"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, testSecret) {
+		t.Error("the log holds the project secret")
+	}
+}
+
+func TestCacheBackgroundRefreshSeesChange(t *testing.T) {
+	srv := newPolicyServer(t, testPolicy())
+	c, _ := newCache(t, srv, 5*time.Millisecond)
+	if readerMayDelete(t, c) {
+		t.Fatal("reader may delete before the policy changed")
+	}
+	srv.setPolicy(withReaderDelete())
+	eventually(t, "the granted permission is seen", func() bool { return readerMayDelete(t, c) })
+	srv.setPolicy(testPolicy())
+	eventually(t, "the revoked permission is seen", func() bool { return !readerMayDelete(t, c) })
+}
+
+func TestCacheRefreshNow(t *testing.T) {
+	srv := newPolicyServer(t, testPolicy())
+	c, _ := newCache(t, srv, time.Hour)
+	srv.setPolicy(withReaderDelete())
+	if readerMayDelete(t, c) {
+		t.Fatal("the policy changed without a refresh")
+	}
+	if err := c.Refresh(t.Context()); err != nil {
+		t.Fatalf("Refresh: %v", err)
+	}
+	if !readerMayDelete(t, c) {
+		t.Fatal("the refreshed policy is not in force when Refresh returns")
+	}
+}
+
+// TestCacheKeepsLastGoodPolicy: whatever way a refresh fails, the policy
+// in force stays, and the failure is returned or logged.
+func TestCacheKeepsLastGoodPolicy(t *testing.T) {
+	for _, c := range []struct {
+		mode string
+		want func(error) bool
+	}{
+		{"503", func(err error) bool { return errors.Is(err, client.ErrServerUnavailable) }},
+		{"garbage", func(err error) bool { var re *client.RequestError; return errors.As(err, &re) }},
+		{"drop", func(err error) bool { var re *client.RequestError; return errors.As(err, &re) }},
+		{"no_policy", func(err error) bool { return errors.Is(err, policy.ErrInvalidPolicy) }},
+	} {
+		t.Run(c.mode, func(t *testing.T) {
+			srv := newPolicyServer(t, withReaderDelete())
+			cache, _ := newCache(t, srv, time.Hour)
+			srv.fail(c.mode)
+			err := cache.Refresh(t.Context())
+			if err == nil || !c.want(err) {
+				t.Fatalf("Refresh = %v, want the %s failure", err, c.mode)
+			}
+			if !readerMayDelete(t, cache) {
+				t.Error("the last good policy was dropped after a failed refresh")
+			}
+			if p, ok := cache.Policy(); !ok || !reflect.DeepEqual(p, withReaderDelete()) {
+				t.Errorf("Policy() = %v, %v after a failed refresh", p, ok)
+			}
+		})
+	}
+}
+
+func TestCacheBackgroundFailureKeepsPolicyAndRecovers(t *testing.T) {
+	srv := newPolicyServer(t, withReaderDelete())
+	c, logs := newCache(t, srv, 5*time.Millisecond)
+	srv.fail("503")
+	seen := srv.requests.Load()
+	eventually(t, "two failed refreshes", func() bool { return srv.requests.Load() >= seen+2 })
+	if !readerMayDelete(t, c) {
+		t.Fatal("the last good policy was dropped while the endpoint is down")
+	}
+	eventually(t, "the failure is logged", func() bool {
+		return strings.Contains(logs.String(), "refresh failed; the last good policy stays in force")
+	})
+	srv.setPolicy(testPolicy())
+	srv.fail("")
+	eventually(t, "the new policy is seen after recovery", func() bool { return !readerMayDelete(t, c) })
+	if out := logs.String(); !strings.Contains(out, "server_unavailable") || strings.Contains(out, testSecret) {
+		t.Errorf("log should name the failure and not the secret:\n%s", out)
+	}
+}
+
+func TestCacheNeverLoadedFailsClosed(t *testing.T) {
+	srv := newPolicyServer(t, testPolicy())
+	srv.fail("503")
+	c, logs := newCache(t, srv, time.Hour)
+
+	v, err := c.Authorize([]string{"admin"}, "documents", "read")
+	if v.Authorized() || !errors.Is(err, policy.ErrUnavailable) || errors.Is(err, policy.ErrDenied) {
+		t.Fatalf("Authorize = %v, %v; want ErrUnavailable and not a denial", v.Authorized(), err)
+	}
+	if !errors.Is(err, client.ErrServerUnavailable) {
+		t.Errorf("the unavailable error %v does not carry the fetch failure", err)
+	}
+	if err := c.Validate("documents", "read"); !errors.Is(err, policy.ErrUnavailable) {
+		t.Errorf("Validate = %v, want ErrUnavailable", err)
+	}
+	if p, ok := c.Policy(); ok || p != nil {
+		t.Errorf("Policy() = %v, %v; want none", p, ok)
+	}
+	if out := logs.String(); !strings.Contains(out, "level=ERROR") || !strings.Contains(out, "fail closed") {
+		t.Errorf("the failed first load is not logged as an error:\n%s", out)
+	}
+
+	srv.fail("")
+	if err := c.Refresh(t.Context()); err != nil {
+		t.Fatalf("Refresh after recovery: %v", err)
+	}
+	if _, err := c.Authorize([]string{"admin"}, "documents", "read"); err != nil {
+		t.Errorf("Authorize after recovery = %v", err)
+	}
+}
+
+// TestCacheNeverLoadedRetries: with no policy, the background loop retries
+// (sooner than the refresh interval would, capped by it) until it loads.
+func TestCacheNeverLoadedRetries(t *testing.T) {
+	srv := newPolicyServer(t, testPolicy())
+	srv.fail("drop")
+	c, _ := newCache(t, srv, 5*time.Millisecond)
+	eventually(t, "a retry", func() bool { return srv.requests.Load() >= 3 })
+	if _, err := c.Authorize([]string{"admin"}, "documents", "read"); !errors.Is(err, policy.ErrUnavailable) {
+		t.Fatalf("Authorize while down = %v, want ErrUnavailable", err)
+	}
+	srv.fail("")
+	eventually(t, "the policy loads", func() bool {
+		_, err := c.Authorize([]string{"admin"}, "documents", "read")
+		return err == nil
+	})
+}
+
+func TestNewDoesNotFailWhenStytchIsDown(t *testing.T) {
+	srv := newPolicyServer(t, testPolicy())
+	cl := srv.client(t)
+	srv.Close() // nothing listens any more
+	log, _ := newLogger()
+	c, err := policy.New(t.Context(), policy.Config{Client: cl, Logger: log})
+	if err != nil {
+		t.Fatalf("New = %v, want a cache that fails closed", err)
+	}
+	defer c.Close()
+	if _, err := c.Authorize([]string{"admin"}, "documents", "read"); !errors.Is(err, policy.ErrUnavailable) {
+		t.Errorf("Authorize = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestNewContextBoundsFirstFetchOnly: a cancelled ctx ends the first fetch,
+// but the background refresh goes on and loads the policy.
+func TestNewContextBoundsFirstFetchOnly(t *testing.T) {
+	srv := newPolicyServer(t, testPolicy())
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	c, err := policy.New(ctx, policy.Config{Client: srv.client(t), RefreshInterval: 5 * time.Millisecond, Logger: discardLogger()})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	defer c.Close()
+	if srv.requests.Load() != 0 {
+		t.Fatal("the first fetch was sent with a cancelled context")
+	}
+	eventually(t, "the background load", func() bool { _, ok := c.Policy(); return ok })
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	srv := newPolicyServer(t, testPolicy())
+	for name, cfg := range map[string]policy.Config{
+		"no client":        {},
+		"negative refresh": {Client: srv.client(t), RefreshInterval: -time.Second},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := policy.New(t.Context(), cfg)
+			if !errors.Is(err, policy.ErrInvalidConfig) || c != nil {
+				t.Fatalf("New = %v, %v; want ErrInvalidConfig", c, err)
+			}
+		})
+	}
+	if srv.requests.Load() != 0 {
+		t.Error("New fetched with a bad config")
+	}
+}
+
+func TestCacheCloseStopsRefreshing(t *testing.T) {
+	srv := newPolicyServer(t, testPolicy())
+	c, _ := newCache(t, srv, time.Millisecond)
+	eventually(t, "a background refresh", func() bool { return srv.requests.Load() >= 2 })
+	if err := c.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	// The goroutine has ended (goleak checks it too): no request can
+	// follow, and the policy in force stays usable.
+	n := srv.requests.Load()
+	if _, err := c.Authorize([]string{"reader"}, "documents", "read"); err != nil {
+		t.Errorf("Authorize after Close = %v", err)
+	}
+	if got := srv.requests.Load(); got != n {
+		t.Errorf("%d requests after Close", got-n)
+	}
+}
+
+func TestNilCacheFailsClosed(t *testing.T) {
+	var c *policy.Cache
+	if _, err := c.Authorize([]string{"admin"}, "documents", "read"); !errors.Is(err, policy.ErrUnavailable) {
+		t.Errorf("Authorize = %v", err)
+	}
+	if err := c.Validate("documents", "read"); !errors.Is(err, policy.ErrUnavailable) {
+		t.Errorf("Validate = %v", err)
+	}
+	if _, ok := c.Policy(); ok {
+		t.Error("nil cache has a policy")
+	}
+}
+
+// TestCacheLogsUnknownOnce: a check naming an undefined resource or action
+// is logged once per pair, again after the policy changed, and the set of
+// pairs remembered is bounded.
+func TestCacheLogsUnknownOnce(t *testing.T) {
+	srv := newPolicyServer(t, testPolicy())
+	c, logs := newCache(t, srv, time.Hour)
+	count := func(s string) int { return strings.Count(logs.String(), s) }
+	const msg = "does not define (a typo in a rule?)"
+
+	for range 3 {
+		_, err := c.Authorize([]string{"reader"}, "documnets", "read")
+		if !errors.Is(err, policy.ErrUnknownResource) {
+			t.Fatalf("Authorize = %v", err)
+		}
+		_, _ = c.Authorize([]string{"reader"}, "documents", "reed")
+		_, _ = c.Authorize([]string{"reader"}, "documents", "delete") // defined: never logged
+	}
+	if n := count(msg); n != 2 {
+		t.Errorf("logged %d unknown pairs, want 2:\n%s", n, logs.String())
+	}
+	for _, want := range []string{"resource=documnets action=read reason=unknown_resource", "resource=documents action=reed reason=unknown_action"} {
+		if count(want) != 1 {
+			t.Errorf("log lacks %q once:\n%s", want, logs.String())
+		}
+	}
+
+	srv.setPolicy(withReaderDelete())
+	if err := c.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = c.Authorize([]string{"reader"}, "documnets", "read")
+	if n := count(msg); n != 3 {
+		t.Errorf("after a policy change the pair was logged %d times in all, want 3", n)
+	}
+
+	long := strings.Repeat("x", 10_000)
+	for i := range 400 {
+		_, _ = c.Authorize(nil, fmt.Sprint(i, long), "read")
+	}
+	// One pair was remembered since the policy changed: 255 more fit.
+	if n := count(msg); n != 3+255 {
+		t.Errorf("logged %d unknown pairs in all, want %d (the bound is 256 remembered)", n, 3+255)
+	}
+	if count("too many distinct checks") != 1 {
+		t.Errorf("the bound was logged %d times, want once", count("too many distinct checks"))
+	}
+	if strings.Contains(logs.String(), long) {
+		t.Error("a 10 kB resource name was logged whole")
+	}
+}
+
+// TestCacheConcurrentChecksDuringRefresh runs checks while the policy
+// flips between two versions; with -race it checks the hot path's
+// synchronisation, and every answer must match one of the two versions.
+func TestCacheConcurrentChecksDuringRefresh(t *testing.T) {
+	srv := newPolicyServer(t, testPolicy())
+	c, _ := newCache(t, srv, time.Hour)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			roles := []string{"stytch_user", "reader", "editor"}
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				v, err := c.Authorize(roles, "documents", "read")
+				if err != nil || !slices.Equal(v.GrantingRoles(), []string{"reader", "editor"}) {
+					t.Errorf("Authorize(documents, read) = %v, %v", v.GrantingRoles(), err)
+					return
+				}
+				v, err = c.Authorize(roles, "documents", "delete")
+				if err == nil && !slices.Equal(v.GrantingRoles(), []string{"reader"}) || err != nil && !errors.Is(err, policy.ErrDenied) {
+					t.Errorf("Authorize(documents, delete) = %v, %v", v.GrantingRoles(), err)
+					return
+				}
+			}
+		})
+	}
+	for i := range 10 {
+		if i%2 == 0 {
+			srv.setPolicy(withReaderDelete())
+		} else {
+			srv.setPolicy(testPolicy())
+		}
+		if err := c.Refresh(t.Context()); err != nil {
+			t.Error(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
