@@ -1,0 +1,53 @@
+// Package stytchtest is an in-process Stytch emulator for tests, the way
+// net/http/httptest gives tests a server. It is for development and tests
+// only: it is not Stytch, keeps everything in memory and trusts whatever a
+// test registers.
+//
+// NewServer serves over real HTTP on loopback; its URL is the client's
+// BaseURL and Client returns a client configured for it. The emulator
+// behaves like Stytch on the wire, closely enough for Stytch's official SDKs:
+//
+//   - the consumer Sessions endpoints (get, authenticate, revoke, migrate,
+//     exchange_access_token, attest), the session JWKS (served with or without
+//     credentials) and the RBAC policy, at the host root, runs of "/"
+//     tolerated, with Stytch's validation, response shapes and error bodies
+//     (status_code, request_id, error_type, error_message, error_url);
+//   - session JWTs signed RS256 by 2048-bit keys, with exactly Stytch's header
+//     and claims (iss stytch.com/<project_id>, aud [project_id], sub, iat = nbf,
+//     exp five minutes later, the https://stytch.com/session claim, custom
+//     claims at the top level);
+//   - authenticate with Stytch's rules: an expired JWT whose signature is
+//     valid and whose session is active is accepted and answered with a fresh
+//     one, session_duration_minutes extends the session, custom claims are
+//     updated (null deletes, reserved names are ignored, 4 KB at most), and an
+//     authorization_check is decided by Stytch's RBAC rule.
+//
+// Tests control it from Go: users and sessions (CreateUser, CreateSession),
+// the policy (SetPolicy), the clock (Now, Advance), key rotation (RotateKeys,
+// DropOldKeys), hostile tokens (SignToken, JWTClaims), fault injection
+// (InjectFault), request counters (Requests) and the outside parties of the
+// grant endpoints (RegisterExternalToken). The same controls are served
+// under /emulator/ for the standalone command, stytchtest/cmd/stytch-emulator.
+//
+// # Where Stytch's behaviour is unconfirmed
+//
+// The emulator follows the project's decisions: every user holds
+// "stytch_user" first, then its own roles; granting_roles lists the session's
+// roles that satisfy a check, in the session's order; argument errors
+// (too_many_session_arguments, no_session_arguments, their revoke variants,
+// invalid_session_duration_minutes, custom-claim errors) are 400; an unknown,
+// revoked or expired session is 404 session_not_found; bad credentials are
+// 401 unauthorized_credentials; a denied check is 403
+// consumer_session_authorization_error; error_url is
+// https://stytch.com/docs/api/errors/<status>. A JWT the emulator could not
+// have issued (malformed, unknown kid, bad signature, alg other than RS256)
+// is 400 unable_to_parse_session_jwt, and one with another audience, issuer or
+// no session claim is 400 jwt_invalid_audience, jwt_invalid_issuer or
+// jwt_invalid_claims.
+//
+// # Tokens
+//
+// The emulator never stores a raw token: session tokens are derived from the
+// session id with a key drawn at start, and every token it looks up is
+// indexed by its SHA-256.
+package stytchtest
