@@ -18,6 +18,9 @@ import (
 // own SDKs.
 const DefaultRefreshInterval = 5 * time.Minute
 
+// MinRefreshInterval is the shortest Config.RefreshInterval accepted.
+const MinRefreshInterval = time.Millisecond
+
 // Retry delays after a failed fetch: the first retry comes after about
 // minRetryDelay, each later one waits twice as long, up to maxRetryDelay
 // (and never longer than the refresh interval).
@@ -31,7 +34,9 @@ type Config struct {
 	// Client fetches the policy (GET /v1/rbac/policy).
 	Client *client.Client
 	// RefreshInterval is how often the policy is fetched again; it bounds
-	// how stale a decision can be. Default DefaultRefreshInterval.
+	// how stale a decision can be. Default DefaultRefreshInterval; at least
+	// MinRefreshInterval (intervals that short are for tests: Stytch rate-
+	// limits its API).
 	RefreshInterval time.Duration
 	// Logger receives failed fetches, policy changes, inconsistencies in
 	// the policy and checks naming an undefined resource or action. Default
@@ -83,8 +88,8 @@ func New(ctx context.Context, cfg Config) (*Cache, error) {
 	if cfg.Client == nil {
 		return nil, fmt.Errorf("%w: Client is required", ErrInvalidConfig)
 	}
-	if cfg.RefreshInterval < 0 {
-		return nil, fmt.Errorf("%w: RefreshInterval must not be negative", ErrInvalidConfig)
+	if cfg.RefreshInterval < 0 || cfg.RefreshInterval > 0 && cfg.RefreshInterval < MinRefreshInterval {
+		return nil, fmt.Errorf("%w: RefreshInterval must be 0 (the default) or at least %s", ErrInvalidConfig, MinRefreshInterval)
 	}
 	c := &Cache{
 		client:   cfg.Client,

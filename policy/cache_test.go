@@ -236,6 +236,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	for name, cfg := range map[string]policy.Config{
 		"no client":        {},
 		"negative refresh": {Client: srv.client(t), RefreshInterval: -time.Second},
+		"tiny refresh":     {Client: srv.client(t), RefreshInterval: time.Microsecond},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, err := policy.New(t.Context(), cfg)
