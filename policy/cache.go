@@ -77,8 +77,10 @@ type loaded struct {
 
 // New returns a Cache of the policy that cfg.Client's project defines. It
 // tries one fetch, bounded by ctx, and then refreshes in the background
-// every cfg.RefreshInterval until Close; while no policy could be loaded it
-// retries sooner (from 1 s, doubling, up to 30 s, with jitter).
+// every cfg.RefreshInterval until Close. After a failed fetch it retries
+// sooner (from 1 s, doubling, up to 30 s, jittered, and never later than
+// the refresh interval), so that a cache that has no policy yet, or a
+// stale one, catches up soon after Stytch recovers.
 //
 // New fails only for a bad Config, never because Stytch cannot be reached:
 // until the policy loads, checks return ErrUnavailable. ctx bounds the first

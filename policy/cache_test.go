@@ -160,8 +160,11 @@ func TestCacheNeverLoadedFailsClosed(t *testing.T) {
 	if v.Authorized() || !errors.Is(err, policy.ErrUnavailable) || errors.Is(err, policy.ErrDenied) {
 		t.Fatalf("Authorize = %v, %v; want ErrUnavailable and not a denial", v.Authorized(), err)
 	}
-	if !errors.Is(err, client.ErrServerUnavailable) {
-		t.Errorf("the unavailable error %v does not carry the fetch failure", err)
+	if !errors.Is(err, client.ErrServerUnavailable) || !strings.Contains(err.Error(), "no RBAC policy loaded") || !strings.Contains(err.Error(), "server_unavailable") {
+		t.Errorf("the unavailable error %q does not carry the fetch failure", err)
+	}
+	if strings.Contains(err.Error(), testSecret) {
+		t.Error("the error holds the project secret")
 	}
 	if err := c.Validate("documents", "read"); !errors.Is(err, policy.ErrUnavailable) {
 		t.Errorf("Validate = %v, want ErrUnavailable", err)
