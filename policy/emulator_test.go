@@ -42,6 +42,17 @@ func emulatorClient(t *testing.T, srv *stytchtest.Server) *client.Client {
 	return c
 }
 
+// newEmulatorCache starts a Cache of srv's policy.
+func newEmulatorCache(t *testing.T, srv *stytchtest.Server) *policy.Cache {
+	t.Helper()
+	c, err := policy.New(t.Context(), policy.Config{Client: emulatorClient(t, srv), RefreshInterval: time.Hour, Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
 // TestAgreesWithEmulator checks every evaluation case both ways: through a
 // Cache that fetched the emulator's policy over HTTP, and through the
 // emulator's own authorization_check (Authenticate), for the same session
@@ -53,11 +64,7 @@ func emulatorClient(t *testing.T, srv *stytchtest.Server) *client.Client {
 // left out: the client refuses to send them.
 func TestAgreesWithEmulator(t *testing.T) {
 	srv := newEmulator(t)
-	cache, err := policy.New(t.Context(), policy.Config{Client: emulatorClient(t, srv), RefreshInterval: time.Hour, Logger: discardLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cache.Close()
+	cache := newEmulatorCache(t, srv)
 	if _, ok := cache.Policy(); !ok {
 		t.Fatal("the cache did not load the emulator's policy")
 	}
@@ -119,19 +126,8 @@ func TestAgreesWithEmulator(t *testing.T) {
 // endpoint recovers.
 func TestCacheWithEmulator(t *testing.T) {
 	srv := newEmulator(t)
-	cache, err := policy.New(t.Context(), policy.Config{Client: emulatorClient(t, srv), RefreshInterval: time.Hour, Logger: discardLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cache.Close()
-	readerMayDelete := func() bool {
-		v, err := cache.Authorize([]string{"stytch_user", "reader"}, "documents", "delete")
-		if err != nil && !errors.Is(err, policy.ErrDenied) {
-			t.Fatalf("Authorize: %v", err)
-		}
-		return v.Authorized()
-	}
-	if readerMayDelete() {
+	cache := newEmulatorCache(t, srv)
+	if readerMayDelete(t, cache) {
 		t.Fatal("reader may delete before the policy changed")
 	}
 	if err := srv.SetPolicy(*withReaderDelete()); err == nil {
@@ -145,7 +141,7 @@ func TestCacheWithEmulator(t *testing.T) {
 	if err := cache.Refresh(t.Context()); err != nil {
 		t.Fatalf("Refresh: %v", err)
 	}
-	if !readerMayDelete() {
+	if !readerMayDelete(t, cache) {
 		t.Fatal("the changed policy is not seen after a refresh")
 	}
 
@@ -158,16 +154,12 @@ func TestCacheWithEmulator(t *testing.T) {
 	if err := cache.Refresh(t.Context()); !errors.Is(err, client.ErrServerUnavailable) {
 		t.Fatalf("Refresh with the endpoint down = %v, want server_unavailable", err)
 	}
-	if !readerMayDelete() {
+	if !readerMayDelete(t, cache) {
 		t.Fatal("the last good policy was dropped while the endpoint is down")
 	}
 
 	// A second cache starts while the endpoint is down: it never loaded.
-	fresh, err := policy.New(t.Context(), policy.Config{Client: emulatorClient(t, srv), RefreshInterval: time.Hour, Logger: discardLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fresh.Close()
+	fresh := newEmulatorCache(t, srv)
 	if _, err := fresh.Authorize([]string{"admin"}, "documents", "read"); !errors.Is(err, policy.ErrUnavailable) {
 		t.Fatalf("never-loaded Authorize = %v, want ErrUnavailable", err)
 	}
@@ -178,7 +170,7 @@ func TestCacheWithEmulator(t *testing.T) {
 	if _, err := fresh.Authorize([]string{"admin"}, "documents", "read"); err != nil {
 		t.Errorf("Authorize after recovery = %v", err)
 	}
-	if err := cache.Refresh(t.Context()); err != nil || readerMayDelete() {
+	if err := cache.Refresh(t.Context()); err != nil || readerMayDelete(t, cache) {
 		t.Errorf("after recovery the first cache should see the reverted policy (Refresh %v)", err)
 	}
 }
