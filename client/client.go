@@ -22,24 +22,22 @@ const Version = "0.1.0"
 // only the project id and base URL.
 type Client struct {
 	projectID string
-	// auth is the Authorization header value. It sits behind a pointer so
-	// that even reflection-based printing of a Client shows an address.
-	auth       *authorization
-	baseURL    string // scheme://host[/prefix], no trailing slash
-	httpClient *http.Client
-	timeout    time.Duration
-	userAgent  string
-	maxRetries int
+	// credentials returns the Authorization header value and the secret.
+	// A closure, because fmt's reflection (a bad verb, a Client nested in
+	// an unexported field) prints a func as an address: it cannot reach
+	// what the closure holds, as it could a string or struct field.
+	credentials func() (header, secret string)
+	baseURL     string // scheme://host[/prefix], no trailing slash
+	httpClient  *http.Client
+	timeout     time.Duration
+	userAgent   string
+	maxRetries  int
 	// retryBase is the first retry's mean backoff; later ones double it.
 	retryBase time.Duration
 	// sleep waits d or until ctx ends, whichever is first (tests observe
 	// the waits through it instead of sleeping).
 	sleep func(ctx context.Context, d time.Duration) error
 }
-
-// authorization holds the credentials in their two forms: the header
-// value to send and the secret to scrub from text the server echoes.
-type authorization struct{ header, secret string }
 
 // New checks cfg and returns a client. It makes no request. Every error it
 // returns wraps ErrInvalidConfig and never holds the secret.
@@ -68,15 +66,15 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		projectID:  cfg.ProjectID,
-		auth:       &authorization{header: basicAuth(cfg.ProjectID, cfg.Secret), secret: cfg.Secret},
-		baseURL:    base,
-		httpClient: cfg.HTTPClient,
-		timeout:    cfg.Timeout,
-		userAgent:  cfg.UserAgent,
-		maxRetries: cfg.MaxRetries,
-		retryBase:  defaultRetryBase,
-		sleep:      sleepContext,
+		projectID:   cfg.ProjectID,
+		credentials: newCredentials(cfg.ProjectID, cfg.Secret),
+		baseURL:     base,
+		httpClient:  cfg.HTTPClient,
+		timeout:     cfg.Timeout,
+		userAgent:   cfg.UserAgent,
+		maxRetries:  cfg.MaxRetries,
+		retryBase:   defaultRetryBase,
+		sleep:       sleepContext,
 	}
 	switch {
 	case c.maxRetries == 0:
@@ -101,10 +99,11 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// basicAuth is the HTTP Basic Authorization value for the project's
-// credentials.
-func basicAuth(projectID, secret string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(projectID+":"+secret))
+// newCredentials returns the credentials getter of a Client: the HTTP
+// Basic Authorization value (computed once) and the secret.
+func newCredentials(projectID, secret string) func() (string, string) {
+	header := "Basic " + base64.StdEncoding.EncodeToString([]byte(projectID+":"+secret))
+	return func() (string, string) { return header, secret }
 }
 
 // ProjectID returns the project id the client authenticates as.
@@ -124,9 +123,9 @@ func (c *Client) String() string {
 // GoString is String, so %#v does not print the secret.
 func (c *Client) GoString() string { return c.String() }
 
-// Format makes every fmt verb (%v, %+v, %#v, %s, %d, …) print String: the
-// default formatting of a pointer to a struct would walk its fields.
-func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+// Format makes every fmt verb (%v, %+v, %#v, %s, %d, …) print String,
+// for a Client and a *Client alike: fmt's default would walk the fields.
+func (c Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
 
 // LogValue logs the client as its project id and base URL.
 func (c *Client) LogValue() slog.Value {

@@ -23,10 +23,11 @@ const DefaultTimeout = 10 * time.Second
 
 // Config configures a Client. Only ProjectID and Secret are required.
 //
-// A Config never prints its Secret: every fmt verb, slog and encoding/json
-// show it redacted. (fmt cannot call those methods on a Config stored in an
-// unexported field of another struct; hold it by pointer there, or keep only
-// the *Client, whose secret no printing reaches.)
+// A Config never prints its Secret: fmt (every verb but %p), slog and
+// encoding/json show it redacted. fmt calls no method of a Config printed
+// with %p, or stored in an unexported field of another struct, and prints
+// it field by field: hold a Config by pointer, or keep only the *Client,
+// whose secret no printing reaches.
 type Config struct {
 	// ProjectID is the Stytch project id, project-test-… or project-live-….
 	ProjectID string

@@ -71,7 +71,8 @@ func (e *StytchError) Error() string {
 	if e.Local {
 		where = "stytch client (not sent)"
 	}
-	msg := fmt.Sprintf("%s: %d %s: %s", where, e.StatusCode, e.ErrorType, e.ErrorMessage)
+	// string(): ErrorType is an error, and %s would print its Error().
+	msg := fmt.Sprintf("%s: %d %s: %s", where, e.StatusCode, string(e.ErrorType), e.ErrorMessage)
 	if e.RequestID != "" {
 		msg += " (request_id " + e.RequestID + ")"
 	}
@@ -96,7 +97,9 @@ type RequestError struct {
 	BodyExcerpt string
 	// Attempts is how many times the request was sent.
 	Attempts int
-	Err      error
+	// Err is the cause: a network or context error, a decoding error, or
+	// the last attempt's error when waiting to retry was cut short.
+	Err error
 }
 
 // Error describes the failure.

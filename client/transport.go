@@ -151,7 +151,8 @@ func (c *Client) attempt(ctx context.Context, method, target, path string, paylo
 	if err != nil {
 		return outcome{err: fail(0, "", scrubURLError(err))}
 	}
-	req.Header.Set("Authorization", c.auth.header)
+	authHeader, _ := c.credentials()
+	req.Header.Set("Authorization", authHeader)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
@@ -260,7 +261,8 @@ func parseRetryAfter(v string) time.Duration {
 // excerpt returns the start of a body as printable text, with the
 // credentials removed should a proxy have echoed them.
 func (c *Client) excerpt(data []byte) string {
-	s := string(data[:min(len(data), 4*excerptBytes+len(c.auth.header))])
+	header, _ := c.credentials()
+	s := string(data[:min(len(data), 4*excerptBytes+len(header))])
 	s = c.redact(strings.ToValidUTF8(s, string(utf8.RuneError)))
 	if len(s) > excerptBytes {
 		s = strings.ToValidUTF8(s[:excerptBytes], "")
@@ -276,7 +278,8 @@ func (c *Client) excerpt(data []byte) string {
 // redact removes the secret and the Basic credentials from text the API (or
 // something in between) sent back.
 func (c *Client) redact(s string) string {
-	for _, v := range []string{c.auth.header[len("Basic "):], c.auth.secret} {
+	header, secret := c.credentials()
+	for _, v := range []string{strings.TrimPrefix(header, "Basic "), secret} {
 		s = strings.ReplaceAll(s, v, redacted)
 	}
 	return s
