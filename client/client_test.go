@@ -227,3 +227,42 @@ func TestEchoedSecretIsScrubbed(t *testing.T) {
 		})
 	}
 }
+
+// TestDescriptionsCalledDirectly covers what fmt never reaches because
+// Format takes precedence: callers may still call these methods themselves.
+func TestDescriptionsCalledDirectly(t *testing.T) {
+	cfg := Config{ProjectID: testProjectID, Secret: testSecret}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.GoString() != cfg.String() || c.GoString() != c.String() {
+		t.Fatal("GoString differs from String")
+	}
+	for _, s := range []string{cfg.GoString(), c.GoString(), cfg.LogValue().String(), c.LogValue().String()} {
+		assertTextHasNoSecret(t, s)
+	}
+	var nilClient *Client
+	if nilClient.String() != "client.Client(nil)" || nilClient.LogValue().String() != "<nil>" {
+		t.Fatalf("nil client: %q, %q", nilClient.String(), nilClient.LogValue())
+	}
+	if s := (Config{}).String(); !strings.Contains(s, "Secret:,") {
+		t.Fatalf("an unset secret should print empty: %q", s)
+	}
+	unparsable := Config{BaseURL: "https://user:" + testSecret + "@exa mple.com:port"}
+	if s := unparsable.String(); !strings.Contains(s, `BaseURL:"[REDACTED]"`) {
+		t.Fatalf("an unparsable BaseURL should be hidden whole: %q", s)
+	}
+	if ErrSessionNotFound.Error() != "stytch: session_not_found" {
+		t.Fatalf("ErrorType.Error() = %q", ErrSessionNotFound.Error())
+	}
+}
+
+func TestGrantAnswerSessionMustHaveID(t *testing.T) {
+	api := newFakeAPI(t, jsonAnswer(http.StatusOK, `{"request_id":"r","status_code":200,"user_id":"u","session":{"user_id":"u"}}`))
+	c, _ := newTestClient(t, api.URL, nil)
+	_, err := c.Attest(context.Background(), AttestRequest{ProfileID: "p", Token: "t"})
+	if !strings.Contains(fmt.Sprint(err), "session without session_id") {
+		t.Fatalf("got %v, want the missing session_id named", err)
+	}
+}
