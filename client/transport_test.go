@@ -496,42 +496,37 @@ func resetConnection(w http.ResponseWriter, _ *http.Request, _ int) {
 }
 
 func TestNetworkErrors(t *testing.T) {
-	t.Run("a GET reset before the answer is retried", func(t *testing.T) {
-		api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
-			if n == 1 {
-				resetConnection(w, r, n)
-				return
+	firstFailures := []struct {
+		name string
+		fail func(http.ResponseWriter, *http.Request, int)
+	}{
+		{"a GET reset before the answer is retried", resetConnection},
+		{"a GET cut off mid-body is retried", func(w http.ResponseWriter, r *http.Request, n int) {
+			w.Header().Set("Content-Length", "1000")
+			w.WriteHeader(http.StatusOK)
+			_, _ = io.WriteString(w, `{"request_id":`)
+			w.(http.Flusher).Flush()
+			resetConnection(w, r, n)
+		}},
+	}
+	for _, tc := range firstFailures {
+		t.Run(tc.name, func(t *testing.T) {
+			api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				if n == 1 {
+					tc.fail(w, r, n)
+					return
+				}
+				writeJSON(w, http.StatusOK, getJSON)
+			})
+			c, _ := newTestClient(t, api.URL, nil)
+			if err := getSessions(c); err != nil {
+				t.Fatal(err)
 			}
-			writeJSON(w, http.StatusOK, getJSON)
-		})
-		c, _ := newTestClient(t, api.URL, nil)
-		if err := getSessions(c); err != nil {
-			t.Fatal(err)
-		}
-		if n := api.count(); n != 2 {
-			t.Fatalf("%d requests, want 2", n)
-		}
-	})
-	t.Run("a GET cut off mid-body is retried", func(t *testing.T) {
-		api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
-			if n == 1 {
-				w.Header().Set("Content-Length", "1000")
-				w.WriteHeader(http.StatusOK)
-				_, _ = io.WriteString(w, `{"request_id":`)
-				w.(http.Flusher).Flush()
-				resetConnection(w, r, n)
-				return
+			if n := api.count(); n != 2 {
+				t.Fatalf("%d requests, want 2", n)
 			}
-			writeJSON(w, http.StatusOK, getJSON)
 		})
-		c, _ := newTestClient(t, api.URL, nil)
-		if err := getSessions(c); err != nil {
-			t.Fatal(err)
-		}
-		if n := api.count(); n != 2 {
-			t.Fatalf("%d requests, want 2", n)
-		}
-	})
+	}
 	t.Run("every attempt reset gives a *RequestError after the bound", func(t *testing.T) {
 		api := newFakeAPI(t, resetConnection)
 		c, _ := newTestClient(t, api.URL, nil)
