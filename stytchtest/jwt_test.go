@@ -41,12 +41,16 @@ func servedKeySet(t *testing.T, srv *Server) jwk.Set {
 // decoded claims.
 func verifyJWX(t *testing.T, srv *Server, token string) map[string]any {
 	t.Helper()
-	_, err := jwt.Parse([]byte(token), jwt.WithKeySet(servedKeySet(t, srv)), jwt.WithValidate(true),
-		jwt.WithClock(jwt.ClockFunc(srv.Now)), jwt.WithAudience(srv.ProjectID), jwt.WithIssuer("stytch.com/"+srv.ProjectID))
-	if err != nil {
+	if _, err := parseJWX(t, srv, token); err != nil {
 		t.Fatalf("jwx refuses the emulator's JWT: %v", err)
 	}
 	return jwtClaims(t, token)
+}
+
+func parseJWX(t *testing.T, srv *Server, token string) (jwt.Token, error) {
+	t.Helper()
+	return jwt.Parse([]byte(token), jwt.WithKeySet(servedKeySet(t, srv)), jwt.WithValidate(true),
+		jwt.WithClock(jwt.ClockFunc(srv.Now)), jwt.WithAudience(srv.ProjectID), jwt.WithIssuer("stytch.com/"+srv.ProjectID))
 }
 
 func jwtSegment(t *testing.T, token string, i int) []byte {

@@ -293,7 +293,9 @@ func TestRevoke(t *testing.T) {
 	srv := frozenServer(t)
 	u := mustUser(t, srv, "")
 	refs := map[string]func(*SessionGrant) client.RevokeRequest{
-		"id":    func(g *SessionGrant) client.RevokeRequest { return client.RevokeRequest{SessionID: g.Session.SessionID} },
+		"id": func(g *SessionGrant) client.RevokeRequest {
+			return client.RevokeRequest{SessionID: g.Session.SessionID}
+		},
 		"token": func(g *SessionGrant) client.RevokeRequest { return client.RevokeRequest{SessionToken: g.SessionToken} },
 		"jwt":   func(g *SessionGrant) client.RevokeRequest { return client.RevokeRequest{SessionJWT: g.SessionJWT} },
 	}
