@@ -1,0 +1,25 @@
+// Package jwks holds a Stytch project's JSON Web Key Set: the RSA public keys
+// that verify session JWTs, fetched from the project's JWKS endpoint and kept
+// fresh in the background.
+//
+// Fetching and parsing go through lestrrat-go/jwx's jwk.Cache; the policy
+// around it is this package's own, because jwk.Cache cannot give the
+// guarantees the middleware needs (see fetcher for the details):
+//
+//   - a kid that is not held triggers a refresh: one at a time (callers share
+//     it), detached from the caller's context (a caller that gives up stops
+//     waiting; the fetch goes on for the others), and at most one per
+//     MinRefreshInterval. Only refreshes that succeed spend that budget, so an
+//     outage does not lock out the rotation refresh that follows it; failed
+//     attempts are spaced by their own backoff instead.
+//   - a failed refresh never drops the keys already held;
+//   - New succeeds while the endpoint is down and retries within seconds
+//     (RetryInterval doubling up to MinRefreshInterval, with jitter);
+//   - every request has a timeout and every body is read with a 1 MiB cap;
+//   - a key that cannot be parsed, or is not an RSA key usable for RS256
+//     signature verification with at least 2048 bits, is skipped without
+//     failing the rest of the set;
+//   - each key is converted to an *rsa.PublicKey once per fetch, and Key
+//     reads an immutable map through an atomic pointer: no lock and no
+//     allocation on the request path.
+package jwks

@@ -1,0 +1,336 @@
+package jwks
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestNewFetchesAndKeyReturnsTheServedKey(t *testing.T) {
+	srv := newKeyServer(t)
+	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil), rsaJWK("kid-b", &keyB.PublicKey, nil))
+	s := openSet(t, Config{URL: srv.URL}, nil)
+
+	for kid, want := range map[string]*rsa.PublicKey{"kid-a": &keyA.PublicKey, "kid-b": &keyB.PublicKey} {
+		got, err := s.Key(t.Context(), kid)
+		if err != nil {
+			t.Fatalf("Key(%s): %v", kid, err)
+		}
+		if !got.Equal(want) {
+			t.Errorf("Key(%s) returned another key", kid)
+		}
+		again, _ := s.Key(t.Context(), kid)
+		if again != got {
+			t.Errorf("Key(%s) built a new *rsa.PublicKey on the second call", kid)
+		}
+	}
+	if n := srv.requests.Load(); n != 1 {
+		t.Errorf("requests = %d, want 1", n)
+	}
+}
+
+func TestUnknownKIDTriggersOneRefresh(t *testing.T) {
+	clock := newFakeClock()
+	srv := newKeyServer(t)
+	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
+	s := openSet(t, Config{URL: srv.URL, RetryInterval: time.Hour}, clock.Now)
+
+	// Rotation: kid-b appears. Within MinRefreshInterval of the fetch at
+	// start, the set is fresh: unknown, and no fetch.
+	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil), rsaJWK("kid-b", &keyB.PublicKey, nil))
+	if _, err := s.Key(t.Context(), "kid-b"); !errors.Is(err, ErrUnknownKID) {
+		t.Fatalf("Key(kid-b) right after start: %v, want ErrUnknownKID", err)
+	}
+	if n := srv.requests.Load(); n != 1 {
+		t.Fatalf("requests = %d, want 1 (rate limited)", n)
+	}
+
+	clock.Advance(DefaultMinRefreshInterval)
+	got, err := s.Key(t.Context(), "kid-b")
+	if err != nil || !got.Equal(&keyB.PublicKey) {
+		t.Fatalf("Key(kid-b) after MinRefreshInterval: %v", err)
+	}
+	if n := srv.requests.Load(); n != 2 {
+		t.Fatalf("requests = %d, want 2", n)
+	}
+	// Still not in the set after an allowed refresh: unknown, with no
+	// further fetch.
+	if _, err := s.Key(t.Context(), "kid-c"); !errors.Is(err, ErrUnknownKID) {
+		t.Fatalf("Key(kid-c): %v, want ErrUnknownKID", err)
+	}
+	if n := srv.requests.Load(); n != 2 {
+		t.Fatalf("requests = %d, want 2", n)
+	}
+}
+
+func TestRandomKIDStormIsBoundedToOneFetchPerMinRefreshInterval(t *testing.T) {
+	clock := newFakeClock()
+	srv := newKeyServer(t)
+	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
+	s := openSet(t, Config{URL: srv.URL, RetryInterval: time.Hour}, clock.Now)
+
+	storm := func() {
+		var wg sync.WaitGroup
+		for range 64 {
+			wg.Go(func() {
+				for range 50 {
+					kid := fmt.Sprintf("jwk-test-%016x", rand.Uint64())
+					_, err := s.Key(t.Context(), kid)
+					if !errors.Is(err, ErrUnknownKID) {
+						t.Errorf("Key(random kid): %v, want ErrUnknownKID", err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
+	for round, want := range []int64{1, 2, 3} {
+		storm()
+		if n := srv.requests.Load(); n != want {
+			t.Fatalf("round %d: requests = %d, want %d", round, n, want)
+		}
+		clock.Advance(DefaultMinRefreshInterval)
+	}
+	if _, err := s.Key(t.Context(), "kid-a"); err != nil {
+		t.Fatalf("Key(kid-a) after the storm: %v", err)
+	}
+}
+
+func TestRefreshIsSharedAndDetachedFromACancelledCaller(t *testing.T) {
+	clock := newFakeClock()
+	srv := newKeyServer(t)
+	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
+	s := openSet(t, Config{URL: srv.URL, RetryInterval: time.Hour}, clock.Now)
+	<-srv.arrived
+	clock.Advance(DefaultMinRefreshInterval)
+
+	release := srv.holdRequests()
+	defer release()
+	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil), rsaJWK("kid-b", &keyB.PublicKey, nil))
+
+	// The first caller starts the fetch, then gives up.
+	ctx, cancel := context.WithCancel(t.Context())
+	firstErr := make(chan error, 1)
+	go func() {
+		_, err := s.Key(ctx, "kid-b")
+		firstErr <- err
+	}()
+	<-srv.arrived // the fetch is under way
+
+	// Others join it.
+	const joiners = 20
+	results := make(chan error, joiners)
+	for range joiners {
+		go func() {
+			pub, err := s.Key(t.Context(), "kid-b")
+			if err == nil && !pub.Equal(&keyB.PublicKey) {
+				err = errors.New("wrong key")
+			}
+			results <- err
+		}()
+	}
+
+	cancel()
+	if err := <-firstErr; !errors.Is(err, context.Canceled) || !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("cancelled caller: %v, want ErrUnavailable wrapping context.Canceled", err)
+	}
+	release()
+	for range joiners {
+		if err := <-results; err != nil {
+			t.Errorf("joiner: %v", err)
+		}
+	}
+	if n := srv.requests.Load(); n != 2 {
+		t.Fatalf("requests = %d, want 2 (start + one shared refresh)", n)
+	}
+}
+
+func TestOnlySuccessfulRefreshesSpendTheBudget(t *testing.T) {
+	clock := newFakeClock()
+	srv := newKeyServer(t)
+	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
+	cfg := Config{URL: srv.URL, RetryInterval: time.Minute, MinRefreshInterval: time.Hour, RefreshInterval: 10 * time.Hour}
+	s := openSet(t, cfg, clock.Now)
+	clock.Advance(time.Hour)
+
+	// An outage: the refresh for kid-b fails. The kid may be a rotated-in
+	// key, so this is "unavailable", not "unknown".
+	srv.setAnswer(http.StatusServiceUnavailable, []byte(`{"error_type":"server_unavailable"}`))
+	if _, err := s.Key(t.Context(), "kid-b"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Key(kid-b) during outage: %v, want ErrUnavailable", err)
+	}
+	if n := srv.requests.Load(); n != 2 {
+		t.Fatalf("requests = %d, want 2", n)
+	}
+	// The held keys stay in force.
+	if _, err := s.Key(t.Context(), "kid-a"); err != nil {
+		t.Fatalf("Key(kid-a) during outage: %v", err)
+	}
+	// Within the failure backoff: no new attempt.
+	if _, err := s.Key(t.Context(), "kid-b"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Key(kid-b) within backoff: %v, want ErrUnavailable", err)
+	}
+	if n := srv.requests.Load(); n != 2 {
+		t.Fatalf("requests = %d, want 2 (backoff)", n)
+	}
+
+	// Recovery with the rotated key: once the backoff (≤ RetryInterval)
+	// has passed, the refresh happens although MinRefreshInterval has not.
+	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil), rsaJWK("kid-b", &keyB.PublicKey, nil))
+	clock.Advance(time.Minute)
+	if _, err := s.Key(t.Context(), "kid-b"); err != nil {
+		t.Fatalf("Key(kid-b) after recovery: %v", err)
+	}
+	if n := srv.requests.Load(); n != 3 {
+		t.Fatalf("requests = %d, want 3", n)
+	}
+	// That success spent the budget.
+	if _, err := s.Key(t.Context(), "kid-c"); !errors.Is(err, ErrUnknownKID) {
+		t.Fatalf("Key(kid-c): %v, want ErrUnknownKID", err)
+	}
+	if n := srv.requests.Load(); n != 3 {
+		t.Fatalf("requests = %d, want 3", n)
+	}
+}
+
+func TestFailureBackoffDoublesUpToMinRefreshInterval(t *testing.T) {
+	s := &Set{cfg: Config{RetryInterval: time.Second, MinRefreshInterval: 30 * time.Second}}
+	for n, ceiling := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second,
+		5: 16 * time.Second, 6: 30 * time.Second, 40: 30 * time.Second} {
+		for range 100 {
+			d := s.retryDelay(n)
+			if d < ceiling/2 || d > ceiling {
+				t.Fatalf("retryDelay(%d) = %v, want within [%v, %v]", n, d, ceiling/2, ceiling)
+			}
+		}
+	}
+}
+
+func TestStartWhileDownThenRecoverWithinTheRetryInterval(t *testing.T) {
+	srv := newKeyServer(t)
+	srv.setAnswer(http.StatusBadGateway, nil)
+	s := openSet(t, Config{URL: srv.URL, RetryInterval: 20 * time.Millisecond}, nil)
+
+	if _, err := s.Key(t.Context(), "kid-a"); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrUnknownKID) {
+		t.Fatalf("Key before any fetch succeeded: %v, want ErrUnavailable", err)
+	}
+	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
+	// The background retry fetches the set without any caller asking.
+	deadline := time.Now().Add(10 * time.Second)
+	for s.keys.Load() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("no key set 10 s after the endpoint came back")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := s.Key(t.Context(), "kid-a"); err != nil {
+		t.Fatalf("Key after recovery: %v", err)
+	}
+}
+
+func TestBackgroundRefreshRotatesAndKeepsKeysOnFailure(t *testing.T) {
+	srv := newKeyServer(t)
+	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
+	s := openSet(t, Config{URL: srv.URL, RefreshInterval: 10 * time.Millisecond,
+		RetryInterval: 10 * time.Millisecond, MinRefreshInterval: time.Hour}, nil)
+
+	// Failing refreshes keep kid-a in force.
+	srv.setAnswer(http.StatusInternalServerError, nil)
+	for n := srv.requests.Load(); srv.requests.Load() < n+3; {
+		<-srv.arrived
+	}
+	if _, err := s.Key(t.Context(), "kid-a"); err != nil {
+		t.Fatalf("Key(kid-a) after failed refreshes: %v", err)
+	}
+	// A later refresh picks up the rotation on its own (an unknown-kid
+	// refresh is not allowed within MinRefreshInterval = 1h).
+	srv.serve(t, rsaJWK("kid-b", &keyB.PublicKey, nil))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := s.Key(t.Context(), "kid-b")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kid-b never appeared: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := s.Key(t.Context(), "kid-a"); !errors.Is(err, ErrUnknownKID) {
+		t.Fatalf("Key(kid-a) after it was rotated out: %v, want ErrUnknownKID", err)
+	}
+}
+
+func TestKeyRejectsEmptyAndOverlongKIDsWithoutFetching(t *testing.T) {
+	clock := newFakeClock()
+	srv := newKeyServer(t)
+	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
+	s := openSet(t, Config{URL: srv.URL, RetryInterval: time.Hour}, clock.Now)
+	clock.Advance(time.Hour)
+	for _, kid := range []string{"", string(make([]byte, MaxKeyIDBytes+1))} {
+		if _, err := s.Key(t.Context(), kid); !errors.Is(err, ErrUnknownKID) {
+			t.Errorf("Key(%d-byte kid): %v, want ErrUnknownKID", len(kid), err)
+		}
+	}
+	if n := srv.requests.Load(); n != 1 {
+		t.Errorf("requests = %d, want 1", n)
+	}
+}
+
+func TestCloseStopsAFetchUnderWayAndEveryGoroutine(t *testing.T) {
+	srv := newKeyServer(t)
+	release := srv.holdRequests()
+	defer release()
+	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // New does not wait for the first fetch
+	s, err := New(ctx, Config{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-srv.arrived
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := s.Key(t.Context(), "kid-a")
+		waiting <- err
+	}()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waiting; !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Key waiting across Close: %v, want ErrUnavailable", err)
+	}
+	if _, err := s.Key(t.Context(), "kid-a"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Key after Close: %v, want ErrUnavailable", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	release()
+	srv.Close()
+	goleak.VerifyNone(t)
+}
+
+func TestNewRejectsAnUnusableConfig(t *testing.T) {
+	for _, cfg := range []Config{
+		{},
+		{URL: "stytch.com/v1/sessions/jwks/x"},
+		{URL: "ftp://example.com/jwks"},
+		{URL: "https://example.com/jwks", Timeout: -1},
+		{URL: "https://example.com/jwks", MinRefreshInterval: -time.Second},
+	} {
+		if _, err := New(t.Context(), cfg); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("New(%+v): %v, want ErrInvalidConfig", cfg, err)
+		}
+	}
+}

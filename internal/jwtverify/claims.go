@@ -1,0 +1,122 @@
+package jwtverify
+
+import (
+	"github.com/stytchmw/stytchmw/client"
+	"math"
+	"strconv"
+	"time"
+)
+
+// sessionClaimName is the claim that carries the Stytch session.
+const sessionClaimName = "https://stytch.com/session"
+
+// maxNumericDate is 9999-12-31T23:59:59Z: later dates are refused.
+const maxNumericDate = 253402300799
+
+// claims are the payload's registered claims, decoded in one pass over its
+// top level; the session claim and any custom claims are kept raw and
+// decoded only once the signature has verified.
+type claims struct {
+	iss, sub        string // alias the payload buffer
+	hasIss, hasSub  bool
+	hasAud, audOK   bool // aud present; aud contains the project id
+	exp, nbf, iat   numericDate
+	session         []byte // raw session claim object, nil when absent
+	hasCustomClaims bool
+	hasSessionClaim bool
+}
+
+// numericDate is a NumericDate claim (seconds since the epoch, possibly
+// fractional) and whether it was present.
+type numericDate struct {
+	seconds float64
+	set     bool
+}
+
+func (d numericDate) time() time.Time {
+	sec, frac := math.Modf(d.seconds)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC()
+}
+
+// parseClaims decodes the payload's top level: it refuses duplicate
+// members (ErrMalformed) and registered claims of the wrong JSON type
+// (ErrClaims), and checks aud against projectID on the way so that no
+// audience list is built.
+func parseClaims(data []byte, projectID string) (claims, error) {
+	var c claims
+	m, err := newMembers(data)
+	if err != nil {
+		return c, fail(ErrMalformed, "payload: "+err.Error())
+	}
+	var names nameSet
+	for {
+		name, value, ok, err := m.next()
+		if err != nil {
+			return c, fail(ErrMalformed, "payload: "+err.Error())
+		}
+		if !ok {
+			return c, nil
+		}
+		if names.add(name) {
+			return c, fail(ErrMalformed, "payload: "+errDupName.Error())
+		}
+		switch name {
+		case "iss":
+			if c.iss, c.hasIss = stringValue(value); !c.hasIss {
+				return c, fail(ErrClaims, "iss is not a string")
+			}
+		case "sub":
+			if c.sub, c.hasSub = stringValue(value); !c.hasSub {
+				return c, fail(ErrClaims, "sub is not a string")
+			}
+		case "aud":
+			c.hasAud = true
+			if s, isString := stringValue(value); isString {
+				c.audOK = s == projectID
+			} else if !forEachString(value, func(s string) { c.audOK = c.audOK || s == projectID }) {
+				return c, fail(ErrClaims, "aud is neither a string nor an array of strings")
+			}
+		case "exp":
+			if c.exp, err = parseNumericDate(value); err != nil {
+				return c, fail(ErrClaims, "exp "+err.Error())
+			}
+		case "nbf":
+			if c.nbf, err = parseNumericDate(value); err != nil {
+				return c, fail(ErrClaims, "nbf "+err.Error())
+			}
+		case "iat":
+			if c.iat, err = parseNumericDate(value); err != nil {
+				return c, fail(ErrClaims, "iat "+err.Error())
+			}
+		case sessionClaimName:
+			if value[0] != '{' {
+				return c, fail(ErrClaims, "the session claim is not an object")
+			}
+			c.session = value
+		default:
+			if !client.IsReservedClaim(name) {
+				c.hasCustomClaims = true
+			}
+		}
+	}
+}
+
+type claimError string
+
+func (e claimError) Error() string { return string(e) }
+
+const (
+	errNotNumber  claimError = "is not a number"
+	errOutOfRange claimError = "is out of range"
+)
+
+func parseNumericDate(raw []byte) (numericDate, error) {
+	if c := raw[0]; c != '-' && (c < '0' || c > '9') {
+		return numericDate{}, errNotNumber
+	}
+	f, err := strconv.ParseFloat(bytesString(raw), 64)
+	if err != nil || f < 0 || f > maxNumericDate {
+		return numericDate{}, errOutOfRange
+	}
+	return numericDate{seconds: f, set: true}, nil
+}

@@ -1,0 +1,393 @@
+package jwtverify
+
+import (
+	"encoding/json"
+	"errors"
+	"unsafe"
+)
+
+// A small validating JSON scanner for the top level of the header and the
+// payload. encoding/json would accept duplicate member names (last wins)
+// and silently replace invalid UTF-16 escapes; this scanner refuses both,
+// hands out each top-level member's name and raw value without copying, and
+// lets the verifier decode with encoding/json only the values it needs.
+// Inputs are checked to be valid UTF-8 before they are scanned.
+
+// maxDepth bounds the nesting of arrays and objects in a token.
+const maxDepth = 64
+
+var (
+	errSyntax   = errors.New("invalid JSON")
+	errDepth    = errors.New("JSON nested too deeply")
+	errNotObj   = errors.New("not a JSON object")
+	errDupName  = errors.New("duplicate member name")
+	errSurrogat = errors.New("invalid UTF-16 escape in JSON string")
+)
+
+// members iterates over the members of the JSON object in data.
+type members struct {
+	data []byte
+	pos  int
+	done bool
+}
+
+// newMembers starts iterating over data, which must hold one JSON object
+// and nothing else but whitespace.
+func newMembers(data []byte) (members, error) {
+	pos := skipSpace(data, 0)
+	if pos >= len(data) || data[pos] != '{' {
+		return members{}, errNotObj
+	}
+	m := members{data: data, pos: skipSpace(data, pos+1)}
+	if m.pos < len(data) && data[m.pos] == '}' {
+		m.done = true
+		if skipSpace(data, m.pos+1) != len(data) {
+			return members{}, errSyntax
+		}
+	}
+	return m, nil
+}
+
+// next returns the next member's name and raw value (which aliases data),
+// or ok == false after the last one.
+func (m *members) next() (name string, value []byte, ok bool, err error) {
+	if m.done {
+		return "", nil, false, nil
+	}
+	d := m.data
+	if m.pos >= len(d) || d[m.pos] != '"' {
+		return "", nil, false, errSyntax
+	}
+	end, escaped, err := scanString(d, m.pos)
+	if err != nil {
+		return "", nil, false, err
+	}
+	rawName := d[m.pos:end]
+	if escaped {
+		if err := json.Unmarshal(rawName, &name); err != nil {
+			return "", nil, false, errSyntax
+		}
+	} else {
+		name = bytesString(rawName[1 : len(rawName)-1])
+	}
+	pos := skipSpace(d, end)
+	if pos >= len(d) || d[pos] != ':' {
+		return "", nil, false, errSyntax
+	}
+	start := skipSpace(d, pos+1)
+	end, err = skipValue(d, start, 1)
+	if err != nil {
+		return "", nil, false, err
+	}
+	value = d[start:end]
+	pos = skipSpace(d, end)
+	switch {
+	case pos < len(d) && d[pos] == ',':
+		m.pos = skipSpace(d, pos+1)
+	case pos < len(d) && d[pos] == '}':
+		m.done = true
+		if skipSpace(d, pos+1) != len(d) {
+			return "", nil, false, errSyntax
+		}
+	default:
+		return "", nil, false, errSyntax
+	}
+	return name, value, true, nil
+}
+
+// nameSet detects duplicate member names; up to 16 names it needs no
+// allocation.
+type nameSet struct {
+	small [16]string
+	n     int
+	big   map[string]struct{}
+}
+
+// add records name and reports whether it was already there.
+func (s *nameSet) add(name string) (dup bool) {
+	if s.big != nil {
+		if _, dup = s.big[name]; !dup {
+			s.big[name] = struct{}{}
+		}
+		return dup
+	}
+	for _, seen := range s.small[:s.n] {
+		if seen == name {
+			return true
+		}
+	}
+	if s.n < len(s.small) {
+		s.small[s.n] = name
+		s.n++
+		return false
+	}
+	s.big = make(map[string]struct{}, 2*len(s.small))
+	for _, seen := range s.small {
+		s.big[seen] = struct{}{}
+	}
+	s.big[name] = struct{}{}
+	return false
+}
+
+// stringValue returns the string a raw JSON value holds, or ok == false
+// when the value is not a string.
+func stringValue(raw []byte) (s string, ok bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	for _, c := range raw[1 : len(raw)-1] {
+		if c == '\\' {
+			if json.Unmarshal(raw, &s) != nil {
+				return "", false
+			}
+			return s, true
+		}
+	}
+	return bytesString(raw[1 : len(raw)-1]), true
+}
+
+// forEachString calls fn with each element of a raw JSON array, which must
+// hold strings only; ok == false means it does not.
+func forEachString(raw []byte, fn func(string)) (ok bool) {
+	if len(raw) < 2 || raw[0] != '[' {
+		return false
+	}
+	pos := skipSpace(raw, 1)
+	if raw[pos] == ']' {
+		return true
+	}
+	for {
+		end, err := skipValue(raw, pos, 1)
+		if err != nil {
+			return false
+		}
+		s, isString := stringValue(raw[pos:end])
+		if !isString {
+			return false
+		}
+		fn(s)
+		pos = skipSpace(raw, end)
+		if raw[pos] == ']' {
+			return true
+		}
+		pos = skipSpace(raw, pos+1) // a comma: the array was validated
+	}
+}
+
+func skipSpace(d []byte, pos int) int {
+	for pos < len(d) {
+		switch d[pos] {
+		case ' ', '\t', '\n', '\r':
+			pos++
+		default:
+			return pos
+		}
+	}
+	return pos
+}
+
+// skipValue validates the JSON value starting at pos and returns where it
+// ends.
+func skipValue(d []byte, pos, depth int) (int, error) {
+	if pos >= len(d) {
+		return 0, errSyntax
+	}
+	switch c := d[pos]; {
+	case c == '"':
+		end, _, err := scanString(d, pos)
+		return end, err
+	case c == '{' || c == '[':
+		if depth >= maxDepth {
+			return 0, errDepth
+		}
+		return skipContainer(d, pos, depth)
+	case c == '-' || ('0' <= c && c <= '9'):
+		return scanNumber(d, pos)
+	case c == 't':
+		return literal(d, pos, "true")
+	case c == 'f':
+		return literal(d, pos, "false")
+	case c == 'n':
+		return literal(d, pos, "null")
+	}
+	return 0, errSyntax
+}
+
+func skipContainer(d []byte, pos, depth int) (int, error) {
+	closing, isObject := byte(']'), d[pos] == '{'
+	if isObject {
+		closing = '}'
+	}
+	pos = skipSpace(d, pos+1)
+	if pos < len(d) && d[pos] == closing {
+		return pos + 1, nil
+	}
+	for {
+		if isObject {
+			if pos >= len(d) || d[pos] != '"' {
+				return 0, errSyntax
+			}
+			end, _, err := scanString(d, pos)
+			if err != nil {
+				return 0, err
+			}
+			pos = skipSpace(d, end)
+			if pos >= len(d) || d[pos] != ':' {
+				return 0, errSyntax
+			}
+			pos = skipSpace(d, pos+1)
+		}
+		end, err := skipValue(d, pos, depth+1)
+		if err != nil {
+			return 0, err
+		}
+		pos = skipSpace(d, end)
+		if pos >= len(d) {
+			return 0, errSyntax
+		}
+		switch d[pos] {
+		case ',':
+			pos = skipSpace(d, pos+1)
+		case closing:
+			return pos + 1, nil
+		default:
+			return 0, errSyntax
+		}
+	}
+}
+
+func literal(d []byte, pos int, lit string) (int, error) {
+	if len(d)-pos < len(lit) || bytesString(d[pos:pos+len(lit)]) != lit {
+		return 0, errSyntax
+	}
+	return pos + len(lit), nil
+}
+
+// scanString validates the JSON string starting at d[pos] == '"' and
+// returns the position after its closing quote and whether it holds escapes.
+func scanString(d []byte, pos int) (end int, escaped bool, err error) {
+	i := pos + 1
+	for i < len(d) {
+		c := d[i]
+		switch {
+		case c == '"':
+			return i + 1, escaped, nil
+		case c < 0x20:
+			return 0, false, errSyntax
+		case c != '\\':
+			i++
+			continue
+		}
+		escaped = true
+		if i+1 >= len(d) {
+			return 0, false, errSyntax
+		}
+		switch d[i+1] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			i += 2
+		case 'u':
+			r, ok := hex4(d, i+2)
+			if !ok {
+				return 0, false, errSyntax
+			}
+			i += 6
+			switch {
+			case 0xDC00 <= r && r <= 0xDFFF:
+				return 0, false, errSurrogat // a low surrogate alone
+			case 0xD800 <= r && r <= 0xDBFF:
+				// A high surrogate must be followed by a low one.
+				if i+1 >= len(d) || d[i] != '\\' || d[i+1] != 'u' {
+					return 0, false, errSurrogat
+				}
+				low, ok := hex4(d, i+2)
+				if !ok || low < 0xDC00 || low > 0xDFFF {
+					return 0, false, errSurrogat
+				}
+				i += 6
+			}
+		default:
+			return 0, false, errSyntax
+		}
+	}
+	return 0, false, errSyntax
+}
+
+func hex4(d []byte, pos int) (rune, bool) {
+	if len(d)-pos < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range d[pos : pos+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// scanNumber validates the JSON number starting at pos:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func scanNumber(d []byte, pos int) (int, error) {
+	i := pos
+	if i < len(d) && d[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(d) && d[i] == '0':
+		i++
+	case i < len(d) && '1' <= d[i] && d[i] <= '9':
+		i = digits(d, i)
+	default:
+		return 0, errSyntax
+	}
+	if i < len(d) && d[i] == '.' {
+		j := digits(d, i+1)
+		if j == i+1 {
+			return 0, errSyntax
+		}
+		i = j
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		j := digits(d, i)
+		if j == i {
+			return 0, errSyntax
+		}
+		i = j
+	}
+	return i, nil
+}
+
+func digits(d []byte, i int) int {
+	for i < len(d) && '0' <= d[i] && d[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// bytesString views b as a string without copying. b must not change
+// afterwards: the verifier only applies it to buffers it decoded itself and
+// never writes again.
+func bytesString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// stringBytes views s as a byte slice without copying; the slice must not
+// be written to.
+func stringBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}

@@ -1,0 +1,227 @@
+package jwtverify
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/stytchmw/stytchmw/client"
+	"github.com/stytchmw/stytchmw/internal/jwks"
+)
+
+// Defaults.
+const (
+	// DefaultMaxTokenBytes is the longest token accepted when
+	// Config.MaxTokenBytes is zero; longer ones are refused before parsing.
+	DefaultMaxTokenBytes = 8192
+	// DefaultCacheSize is the number of verified tokens remembered when
+	// Config.CacheSize is zero.
+	DefaultCacheSize = 10000
+)
+
+// KeySource returns the public key of a kid: *jwks.Set in production. Its
+// errors should match jwks.ErrUnknownKID when the kid is not in a fresh key
+// set; any other error is taken as "keys unavailable".
+type KeySource interface {
+	Key(ctx context.Context, kid string) (*rsa.PublicKey, error)
+}
+
+// Config configures a Verifier. ProjectID, Issuers and Keys are required.
+type Config struct {
+	// ProjectID must be in the token's aud.
+	ProjectID string
+	// Issuers lists every accepted iss, compared exactly.
+	Issuers []string
+	// Keys returns the verification key of a kid.
+	Keys KeySource
+	// ClockTolerance is the leeway on exp, nbf and iat (default 0).
+	ClockTolerance time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// MaxTokenBytes bounds the token's length (default DefaultMaxTokenBytes).
+	MaxTokenBytes int
+	// CacheSize bounds the cache of verified tokens (default
+	// DefaultCacheSize; negative disables the cache).
+	CacheSize int
+	// MaxTokenAge, when set, bounds how long after iat a cached verification
+	// may be reused (cache entries never outlive exp either). Zero disables
+	// caching. Deciding what to do with an old token is the caller's job.
+	MaxTokenAge *time.Duration
+}
+
+// Result is what a verified token says. Result and Session are shared with
+// the cache of verified tokens: read-only.
+type Result struct {
+	// Session is the session the token carries, as the remote authenticate
+	// endpoint would have answered it.
+	Session *client.Session
+	// IssuedAt and ExpiresAt are the token's iat and exp, in UTC.
+	IssuedAt, ExpiresAt time.Time
+	// KeyID is the kid of the key that verified the token.
+	KeyID string
+}
+
+// Verifier verifies Stytch session JWTs locally. It is safe for concurrent
+// use and holds no goroutine.
+type Verifier struct {
+	projectID   string
+	issuers     []string
+	keys        KeySource
+	tolerance   time.Duration
+	now         func() time.Time
+	maxBytes    int
+	maxTokenAge time.Duration
+	hasMaxAge   bool
+	cache       *tokenCache // nil when disabled
+}
+
+// New checks cfg and returns a Verifier.
+func New(cfg Config) (*Verifier, error) {
+	switch {
+	case cfg.ProjectID == "":
+		return nil, fmt.Errorf("%w: ProjectID is required", ErrInvalidConfig)
+	case len(cfg.Issuers) == 0 || slices.Contains(cfg.Issuers, ""):
+		return nil, fmt.Errorf("%w: Issuers must list at least one non-empty issuer", ErrInvalidConfig)
+	case cfg.Keys == nil:
+		return nil, fmt.Errorf("%w: Keys is required", ErrInvalidConfig)
+	case cfg.ClockTolerance < 0 || cfg.MaxTokenBytes < 0:
+		return nil, fmt.Errorf("%w: ClockTolerance and MaxTokenBytes must not be negative", ErrInvalidConfig)
+	case cfg.MaxTokenAge != nil && *cfg.MaxTokenAge < 0:
+		return nil, fmt.Errorf("%w: MaxTokenAge must not be negative", ErrInvalidConfig)
+	}
+	v := &Verifier{
+		projectID: cfg.ProjectID,
+		issuers:   slices.Clone(cfg.Issuers),
+		keys:      cfg.Keys,
+		tolerance: cfg.ClockTolerance,
+		now:       cfg.Now,
+		maxBytes:  cfg.MaxTokenBytes,
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	if v.maxBytes == 0 {
+		v.maxBytes = DefaultMaxTokenBytes
+	}
+	if cfg.MaxTokenAge != nil {
+		v.maxTokenAge, v.hasMaxAge = *cfg.MaxTokenAge, true
+	}
+	size := cfg.CacheSize
+	if size == 0 {
+		size = DefaultCacheSize
+	}
+	if size > 0 && !(v.hasMaxAge && v.maxTokenAge == 0) {
+		v.cache = newTokenCache(size)
+	}
+	return v, nil
+}
+
+// Verify verifies a session JWT and maps its claims to a Session.
+//
+// The checks run from the cheapest to the dearest, so that a token that can
+// never be valid costs little and nothing upstream: size, compact
+// serialization and base64url, header (alg RS256, kid, typ, crit), payload
+// JSON (types, duplicates), iss and aud; then the key of kid, one RSA
+// signature check; then the session claim and the time claims. A token
+// already verified is answered from the cache after its time claims are
+// checked again.
+//
+// On ErrExpired the Result is returned too: the token is authentic.
+func (v *Verifier) Verify(ctx context.Context, token string) (*Result, error) {
+	if len(token) > v.maxBytes {
+		return nil, fail(ErrTooLarge, fmt.Sprintf("%d bytes, the limit is %d", len(token), v.maxBytes))
+	}
+	now := v.now()
+	var sum [32]byte
+	if v.cache != nil {
+		sum = sha256.Sum256(stringBytes(token))
+		if e := v.cache.get(&sum); e != nil && now.Before(e.deadline) {
+			if err := v.checkTimes(now, e); err != nil {
+				return nil, err
+			}
+			r := e.result
+			return &r, nil
+		}
+	}
+	e, err := v.verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.checkTimes(now, e); err != nil {
+		if errors.Is(err, ErrExpired) {
+			r := e.result
+			return &r, err
+		}
+		return nil, err
+	}
+	if v.cache != nil {
+		e.deadline = e.exp
+		if v.hasMaxAge {
+			if tooOld := e.iat.Add(v.maxTokenAge); tooOld.Before(e.deadline) {
+				e.deadline = tooOld
+			}
+		}
+		if now.Before(e.deadline) {
+			v.cache.put(&sum, e, now)
+		}
+	}
+	r := e.result
+	return &r, nil
+}
+
+// verify runs every check but the time claims.
+func (v *Verifier) verify(ctx context.Context, raw string) (*verified, error) {
+	var sigBuf [maxSignatureBytes]byte
+	t, err := splitToken(raw, &sigBuf)
+	if err != nil {
+		return nil, err
+	}
+	kid, err := parseHeader(t.header)
+	if err != nil {
+		return nil, err
+	}
+	c, err := parseClaims(t.payload, v.projectID)
+	if err != nil {
+		return nil, err
+	}
+	if !c.hasIss || !slices.Contains(v.issuers, c.iss) {
+		return nil, fail(ErrIssuer, "iss is not an accepted issuer")
+	}
+	if !c.audOK {
+		return nil, fail(ErrAudience, "aud does not contain the project id")
+	}
+	pub, err := v.keys.Key(ctx, kid)
+	switch {
+	case errors.Is(err, jwks.ErrUnknownKID):
+		return nil, fmt.Errorf("%w: %w", ErrUnknownKey, err)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrKeysUnavailable, err)
+	case pub == nil:
+		return nil, fail(ErrKeysUnavailable, "the key source returned no key")
+	}
+	hashed := sha256.Sum256(stringBytes(t.signingInput))
+	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, hashed[:], t.sig); err != nil {
+		return nil, fail(ErrSignature, "RS256 signature does not verify")
+	}
+	return newVerified(&c, t.payload, kid)
+}
+
+// checkTimes checks iat, nbf and exp against now with the clock tolerance:
+// valid while iat ≤ now+tolerance, nbf ≤ now+tolerance and now < exp+tolerance.
+func (v *Verifier) checkTimes(now time.Time, e *verified) error {
+	late := now.Add(v.tolerance)
+	switch {
+	case e.iat.After(late):
+		return fail(ErrIssuedInFuture, "iat is in the future")
+	case e.nbf.After(late):
+		return fail(ErrNotYetValid, "nbf is in the future")
+	case !now.Before(e.exp.Add(v.tolerance)):
+		return fail(ErrExpired, "exp has passed")
+	}
+	return nil
+}
