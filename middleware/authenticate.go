@@ -1,0 +1,216 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stytchmw/stytchmw/client"
+	"github.com/stytchmw/stytchmw/internal/jwtverify"
+)
+
+// attempt is the result of authenticating one credential.
+type attempt struct {
+	auth Auth
+	// source is the credential's source; nil when the request had none.
+	source *Source
+	// token is the credential, for the log's fingerprint only.
+	token string
+	// refreshed: Stytch answered with a JWT other than the one sent.
+	refreshed bool
+	// cached: the remote answer came from the session-token cache.
+	cached bool
+}
+
+// authenticateCredential establishes the session of a credential: locally
+// when the JWT allows it, remotely when it must (see remote.go).
+func (a *Authenticator) authenticateCredential(ctx context.Context, kind CredentialKind, token string, age tokenAge) (attempt, error) {
+	if kind == SessionJWT {
+		res, err := a.verifier.Verify(ctx, token)
+		switch {
+		case err == nil:
+			if !age.tooOld(a.now(), res.IssuedAt) {
+				return attempt{auth: Auth{Session: res.Session, JWT: token, Verified: VerifiedLocal}}, nil
+			}
+		case errors.Is(err, jwtverify.ErrExpired) && res != nil:
+			// Authentic but expired: Stytch refreshes it while the session lives.
+		default:
+			return attempt{}, localError(err)
+		}
+	}
+	rs, cached, err := a.authenticateRemote(ctx, kind, token)
+	if err != nil {
+		return attempt{}, err
+	}
+	jwt := rs.jwt
+	if jwt == "" && kind == SessionJWT {
+		jwt = token
+	}
+	return attempt{
+		auth:      Auth{Session: rs.session, User: rs.user, JWT: jwt, Verified: VerifiedRemote},
+		refreshed: kind == SessionJWT && rs.jwt != "" && rs.jwt != token,
+		cached:    cached,
+	}, nil
+}
+
+// localError maps a local verification failure to a refusal. Only a JWKS
+// that cannot be fetched at all is Stytch's fault (503); everything else is
+// the token's (401).
+func localError(err error) *Error {
+	switch {
+	case errors.Is(err, jwtverify.ErrKeysUnavailable):
+		return newError(ErrUnavailable, err)
+	case errors.Is(err, jwtverify.ErrTooLarge):
+		return newError(ErrCredentialTooLarge, err)
+	case errors.Is(err, jwtverify.ErrMalformed):
+		return newError(ErrMalformedCredential, err)
+	case errors.Is(err, jwtverify.ErrExpired):
+		return newError(ErrTokenExpired, err)
+	}
+	return newError(ErrInvalidToken, err)
+}
+
+// checkCredential applies the size and character checks a credential from
+// a Source gets to one passed in directly.
+func (a *Authenticator) checkCredential(token string) error {
+	switch {
+	case token == "":
+		return newError(ErrNoCredential, nil)
+	case len(token) > a.maxCredentialBytes:
+		return newError(ErrCredentialTooLarge, nil)
+	case !isToken68(token):
+		return newError(ErrMalformedCredential, errCredentialChars)
+	}
+	return nil
+}
+
+// AuthenticateJWTParams are the parameters of AuthenticateJWT, those of the
+// seed SDK's authenticateJwt.
+type AuthenticateJWTParams struct {
+	// SessionJWT is the JWT to authenticate; it may be expired by its exp,
+	// in which case Stytch refreshes it while the session lives.
+	SessionJWT string
+	// AuthorizationCheck, when set, is checked against the RBAC policy; a
+	// denial is an ErrForbidden error, a success fills Auth.Verdict.
+	AuthorizationCheck *client.AuthorizationCheck
+	// MaxTokenAge overrides Config.MaxTokenAge for this call when set, with
+	// the same meaning (0 = always remote, d = remote when now − iat ≥ d).
+	MaxTokenAge *time.Duration
+}
+
+// AuthenticateJWT authenticates a session JWT as the middleware does,
+// without HTTP: locally when it is valid and young enough, else with Stytch.
+// The returned Auth holds the session, the JWT in force (fresh after a
+// refresh) and how it was verified. Errors are *Error values whose Code
+// errors.Is matches: ErrInvalidToken, ErrSessionNotFound, ErrForbidden,
+// ErrUnavailable, ….
+//
+// Unlike Stytch's SDKs, a local failure is not retried remotely: a forged
+// or malformed token is refused without an upstream call, and a local
+// authorization denial is final.
+func (a *Authenticator) AuthenticateJWT(ctx context.Context, p AuthenticateJWTParams) (*Auth, error) {
+	if err := a.checkCredential(p.SessionJWT); err != nil {
+		return nil, err
+	}
+	age := a.maxAge
+	if p.MaxTokenAge != nil {
+		if *p.MaxTokenAge < 0 {
+			return nil, fmt.Errorf("%w: MaxTokenAge must not be negative", ErrInvalidParams)
+		}
+		age = newTokenAge(p.MaxTokenAge)
+	}
+	at, err := a.authenticateCredential(ctx, SessionJWT, p.SessionJWT, age)
+	if err != nil {
+		return nil, err
+	}
+	return a.checkAuthorization(&at.auth, p.AuthorizationCheck)
+}
+
+// ErrInvalidParams is wrapped by the errors AuthenticateJWT and
+// AuthenticateJWTLocal return for parameters out of range.
+var ErrInvalidParams = errors.New("stytchmw middleware: invalid parameters")
+
+// AuthenticateJWTLocalParams are the parameters of AuthenticateJWTLocal,
+// those of the seed SDK's authenticateJwtLocal.
+type AuthenticateJWTLocalParams struct {
+	// SessionJWT is the JWT to verify; it must not be expired.
+	SessionJWT string
+	// AuthorizationCheck, when set, is checked against the RBAC policy.
+	AuthorizationCheck *client.AuthorizationCheck
+	// MaxTokenAge, when set, refuses a JWT issued that long ago or longer
+	// (ErrTokenTooOld); 0 refuses every JWT. Default Config.MaxTokenAge.
+	MaxTokenAge *time.Duration
+	// ClockTolerance, when set, overrides Config.ClockTolerance.
+	ClockTolerance *time.Duration
+	// CurrentDate, when not zero, is the time exp, nbf and iat are compared
+	// with (default Config.Now()).
+	CurrentDate time.Time
+}
+
+// AuthenticateJWTLocal verifies a session JWT without asking Stytch: an
+// expired JWT is ErrTokenExpired and one older than MaxTokenAge is
+// ErrTokenTooOld, where AuthenticateJWT would go remote. It may fetch the
+// JWKS (ErrUnavailable when it cannot), never sessions/authenticate.
+func (a *Authenticator) AuthenticateJWTLocal(ctx context.Context, p AuthenticateJWTLocalParams) (*Auth, error) {
+	if err := a.checkCredential(p.SessionJWT); err != nil {
+		return nil, err
+	}
+	age := a.maxAge
+	if p.MaxTokenAge != nil {
+		if *p.MaxTokenAge < 0 {
+			return nil, fmt.Errorf("%w: MaxTokenAge must not be negative", ErrInvalidParams)
+		}
+		age = newTokenAge(p.MaxTokenAge)
+	}
+	if p.ClockTolerance != nil && *p.ClockTolerance < 0 {
+		return nil, fmt.Errorf("%w: ClockTolerance must not be negative", ErrInvalidParams)
+	}
+	now, custom := p.CurrentDate, !p.CurrentDate.IsZero()
+	if !custom {
+		now = a.now()
+	}
+	res, err := a.verifyAt(ctx, p.SessionJWT, now, p.ClockTolerance, custom)
+	if err != nil {
+		return nil, localError(err)
+	}
+	if age.tooOld(now, res.IssuedAt) {
+		return nil, newError(ErrTokenTooOld, nil)
+	}
+	auth := &Auth{Session: res.Session, JWT: p.SessionJWT, Verified: VerifiedLocal}
+	return a.checkAuthorization(auth, p.AuthorizationCheck)
+}
+
+// verifyAt verifies a JWT as of now with the given tolerance (nil: the
+// configured one). Only calls with a clock of their own pay for a verifier
+// of their own, without a cache.
+func (a *Authenticator) verifyAt(ctx context.Context, token string, now time.Time, tolerance *time.Duration, custom bool) (*jwtverify.Result, error) {
+	if !custom && tolerance == nil {
+		return a.verifier.Verify(ctx, token)
+	}
+	cfg := a.verifierConfig
+	cfg.Now = func() time.Time { return now }
+	cfg.CacheSize = -1
+	if tolerance != nil {
+		cfg.ClockTolerance = *tolerance
+	}
+	v, err := jwtverify.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return v.Verify(ctx, token)
+}
+
+// checkAuthorization runs an optional authorization check for the
+// programmatic API and records its verdict.
+func (a *Authenticator) checkAuthorization(auth *Auth, check *client.AuthorizationCheck) (*Auth, error) {
+	if check == nil {
+		return auth, nil
+	}
+	verdict, err := a.authorize(auth.Session.Roles, check.ResourceID, check.Action)
+	if err != nil {
+		return nil, err
+	}
+	auth.Verdict = verdict
+	return auth, nil
+}

@@ -1,0 +1,151 @@
+package middleware
+
+import (
+	"context"
+
+	"github.com/stytchmw/stytchmw/client"
+)
+
+// Verification says how a session was established.
+type Verification uint8
+
+const (
+	// VerifiedNone: no session (the zero value).
+	VerifiedNone Verification = iota
+	// VerifiedLocal: the session JWT was verified in process, against the
+	// project's JWKS, without asking Stytch.
+	VerifiedLocal
+	// VerifiedRemote: Stytch answered sessions/authenticate for the
+	// credential, in this request or, for an opaque token, at most
+	// SessionTokenCacheTTL ago.
+	VerifiedRemote
+)
+
+// String names the verification for logs and metrics.
+func (v Verification) String() string {
+	switch v {
+	case VerifiedLocal:
+		return "local"
+	case VerifiedRemote:
+		return "remote"
+	}
+	return "none"
+}
+
+// Auth is what the middleware learnt about a request's session. It is
+// shared, read-only: do not modify it or the Session it points to (a
+// verified token's Session may be cached and handed to later requests).
+type Auth struct {
+	// Session is the authenticated session.
+	Session *client.Session
+	// JWT is the session JWT in force: the request's own, or the fresh one
+	// Stytch answered with after a remote authentication (so a handler can
+	// hand it back to a Bearer client). Empty only when Stytch sent none.
+	JWT string
+	// User is the session's user when Stytch answered (VerifiedRemote); nil
+	// after local verification, which does not see the user.
+	User *client.User
+	// Verified says whether the session was verified locally or remotely.
+	Verified Verification
+	// Source is the Name of the Source the credential came from; empty for
+	// AuthenticateJWT and AuthenticateJWTLocal.
+	Source string
+	// Verdict is the last successful authorization check of this request
+	// (RequireAction or AuthenticateJWT with an AuthorizationCheck), nil
+	// when none ran.
+	Verdict *client.AuthorizationVerdict
+}
+
+// authKey is the context key of the Auth record.
+type authKey struct{}
+
+// authContext carries an Auth record. It is a context of its own rather
+// than context.WithValue so that the record and the context it lives in
+// are one allocation on the request path.
+type authContext struct {
+	context.Context
+	auth Auth
+}
+
+// Value returns the Auth record for the package's key and defers to the
+// parent for every other key.
+func (c *authContext) Value(key any) any {
+	if _, ok := key.(authKey); ok {
+		return &c.auth
+	}
+	return c.Context.Value(key)
+}
+
+// withAuth returns ctx carrying a copy of auth.
+func withAuth(ctx context.Context, auth Auth) context.Context {
+	return &authContext{Context: ctx, auth: auth}
+}
+
+// NewContext returns ctx carrying auth, as the middleware stores it. It is
+// meant for tests of handlers that read the session with FromContext and
+// the accessors; the middleware itself also trusts a record put there, so
+// only code in the process can use it.
+func NewContext(ctx context.Context, auth *Auth) context.Context {
+	if auth == nil {
+		return ctx
+	}
+	return withAuth(ctx, *auth)
+}
+
+// FromContext returns the request's Auth record, if the middleware (or
+// NewContext) stored one. Optional routes without a credential have none.
+func FromContext(ctx context.Context) (*Auth, bool) {
+	a, ok := ctx.Value(authKey{}).(*Auth)
+	return a, ok && a != nil
+}
+
+// SessionFrom returns the authenticated session, or nil.
+func SessionFrom(ctx context.Context) *client.Session {
+	if a, ok := FromContext(ctx); ok {
+		return a.Session
+	}
+	return nil
+}
+
+// UserID returns the authenticated session's user id, or "".
+func UserID(ctx context.Context) string {
+	if s := SessionFrom(ctx); s != nil {
+		return s.UserID
+	}
+	return ""
+}
+
+// Roles returns the authenticated session's RBAC roles, or nil. The slice
+// is shared: do not modify it.
+func Roles(ctx context.Context) []string {
+	if s := SessionFrom(ctx); s != nil {
+		return s.Roles
+	}
+	return nil
+}
+
+// JWT returns the session JWT in force (fresh after a remote refresh), or "".
+func JWT(ctx context.Context) string {
+	if a, ok := FromContext(ctx); ok {
+		return a.JWT
+	}
+	return ""
+}
+
+// VerdictFrom returns the verdict of the request's last authorization check
+// (RequireAction), or nil when none ran.
+func VerdictFrom(ctx context.Context) *client.AuthorizationVerdict {
+	if a, ok := FromContext(ctx); ok {
+		return a.Verdict
+	}
+	return nil
+}
+
+// VerificationFrom says how the request's session was verified:
+// VerifiedNone when there is no session.
+func VerificationFrom(ctx context.Context) Verification {
+	if a, ok := FromContext(ctx); ok {
+		return a.Verified
+	}
+	return VerifiedNone
+}

@@ -1,0 +1,69 @@
+package middleware
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stytchmw/stytchmw/client"
+)
+
+func TestAccessorsWithoutAuth(t *testing.T) {
+	ctx := context.Background()
+	if _, ok := FromContext(ctx); ok {
+		t.Fatal("FromContext found an Auth in an empty context")
+	}
+	if SessionFrom(ctx) != nil || UserID(ctx) != "" || Roles(ctx) != nil || JWT(ctx) != "" ||
+		VerdictFrom(ctx) != nil || VerificationFrom(ctx) != VerifiedNone {
+		t.Fatal("accessors must return zero values without an Auth")
+	}
+	if NewContext(ctx, nil) != ctx {
+		t.Fatal("NewContext(nil) must return the context unchanged")
+	}
+}
+
+type otherKey struct{}
+
+func TestNewContextForHandlerTests(t *testing.T) {
+	session := &client.Session{SessionID: "session-test-1", UserID: "user-test-1", Roles: []string{"stytch_user", "editor"}}
+	verdict := &client.AuthorizationVerdict{Authorized: true, GrantingRoles: []string{"editor"}}
+	parent := context.WithValue(context.Background(), otherKey{}, "kept")
+	ctx := NewContext(parent, &Auth{Session: session, JWT: "jwt", Verified: VerifiedRemote, Source: "bearer", Verdict: verdict})
+
+	a, ok := FromContext(ctx)
+	if !ok || a.Session != session || a.Source != "bearer" {
+		t.Fatalf("FromContext = %+v, %v", a, ok)
+	}
+	if SessionFrom(ctx) != session || UserID(ctx) != "user-test-1" || JWT(ctx) != "jwt" ||
+		len(Roles(ctx)) != 2 || VerdictFrom(ctx) != verdict || VerificationFrom(ctx) != VerifiedRemote {
+		t.Fatal("accessors disagree with the stored Auth")
+	}
+	if ctx.Value(otherKey{}) != "kept" {
+		t.Fatal("the parent's values must stay visible")
+	}
+	// Cancellation flows through the Auth context.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	<-cctx.Done()
+	if UserID(cctx) != "user-test-1" {
+		t.Fatal("a derived context must still carry the Auth")
+	}
+}
+
+func TestVerificationAndOutcomeNames(t *testing.T) {
+	for v, want := range map[Verification]string{VerifiedNone: "none", VerifiedLocal: "local", VerifiedRemote: "remote"} {
+		if v.String() != want {
+			t.Errorf("%d: %q, want %q", v, v.String(), want)
+		}
+	}
+	for o, want := range map[Outcome]string{
+		OutcomeAuthenticated: "authenticated", OutcomeAnonymous: "anonymous", OutcomeRejected: "rejected",
+		OutcomeUnavailable: "unavailable", OutcomeAuthorized: "authorized", OutcomeDenied: "denied", 0: "unknown",
+	} {
+		if o.String() != want {
+			t.Errorf("%d: %q, want %q", o, o.String(), want)
+		}
+	}
+	if SessionJWT.String() != "session_jwt" || SessionToken.String() != "session_token" || CredentialKind(0).String() != "unknown" {
+		t.Error("credential kind names")
+	}
+}

@@ -1,0 +1,54 @@
+// Package middleware authenticates net/http requests with Stytch sessions
+// and authorizes them with the project's RBAC policy. It works with any
+// router: every guard is a func(http.Handler) http.Handler.
+//
+// Create one Authenticator per project with New and wrap handlers:
+//
+//	auth.Handler(h)                              // requires a session
+//	auth.Optional(h)                             // anonymous without a credential
+//	auth.RequireAction("documents", "delete")(h) // requires a session allowed to act
+//
+// Handlers read the session with FromContext, SessionFrom, UserID, Roles,
+// JWT and VerdictFrom; NewContext puts one in a context for handler tests.
+//
+// # Credentials
+//
+// By default a request's credential is taken from, in order, the
+// Authorization header (Bearer session JWT), the stytch_session_jwt cookie
+// (session JWT) and the stytch_session cookie (opaque session token). The
+// first source that holds one wins; see Source for several credentials,
+// malformed ones, other schemes and empty cookies. Tokens in the query
+// string are never read. Cookie credentials are protected against
+// cross-site request forgery by net/http's CrossOriginProtection.
+//
+// # Local and remote verification
+//
+// A session JWT is verified in process against the project's JWKS
+// (RS256 only; issuer, audience, exp, nbf and iat checked), which costs one
+// RSA signature check the first time a token is seen and much less after.
+// Stytch is asked (sessions/authenticate) only when it must be: for an
+// opaque token, for an authentic JWT that has expired (Stytch refreshes it
+// while the session lives), and for a JWT older than Config.MaxTokenAge.
+// Concurrent identical questions share one call. A token that cannot be
+// valid never reaches Stytch.
+//
+// # What a revoked session can still do
+//
+// Local verification cannot see a revocation. A revoked session's JWT
+// keeps passing until its exp (Stytch issues JWTs for 5 minutes), or, with
+// MaxTokenAge d, until d after it was issued, whichever is sooner, plus
+// ClockTolerance. A revoked session's opaque token keeps passing for at
+// most SessionTokenCacheTTL (30 s by default) after Stytch last confirmed
+// it.
+//
+// # Failures
+//
+// Refusals are typed errors with stable codes (see Code): 401 for a
+// missing or bad credential, with an RFC 6750 WWW-Authenticate challenge;
+// 403 for a refused cross-origin request or a denied authorization; 503
+// when Stytch or the RBAC policy was needed and unavailable — never a pass,
+// and never a 401 that blames the user. The body is JSON
+// {"status_code", "error_type", "error_message"} and never echoes the
+// credential. Config.ErrorHandler, Config.Logger and Config.Observer
+// customise the answer, explain refusals and feed metrics.
+package middleware

@@ -1,0 +1,196 @@
+package middleware
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stytchmw/stytchmw/client"
+	"github.com/stytchmw/stytchmw/policy"
+	"github.com/stytchmw/stytchmw/stytchtest"
+)
+
+func TestRequireAction(t *testing.T) {
+	e := newEnv(t, envOptions{roles: []string{"reader"}})
+	jwt := e.grant.SessionJWT
+
+	for _, route := range []string{routeRead, routeChainRead} {
+		r := e.call(route, bearer(jwt))
+		r.want(t, 200, "")
+		if !r.echo.Verdict || strings.Join(r.echo.GrantingRoles, ",") != "reader" || r.echo.UserID != e.user.UserID {
+			t.Fatalf("%s: echo %+v, want the verdict next to the session", route, r.echo)
+		}
+	}
+	r := e.call(routeDelete, bearer(jwt))
+	r.want(t, 403, ErrForbidden)
+	if r.err.ErrorType != "consumer_session_authorization_error" || r.header.Get("WWW-Authenticate") != "" {
+		t.Fatalf("denial %s", r.body)
+	}
+	e.call(routeRead).want(t, 401, ErrNoCredential)
+	e.call(routeRead, bearer("x.y.z")).want(t, 401, ErrMalformedCredential)
+	// A rule naming a resource the policy lacks is a denial.
+	e.call(routeUnknownRes, bearer(jwt)).want(t, 403, ErrForbidden)
+	if n := e.count("authenticate"); n != 0 {
+		t.Fatalf("%d authenticate calls: a denial is final, and local sessions need none", n)
+	}
+}
+
+// TestRequireActionDenialIsFinal: even a session verified remotely is not
+// asked about again when denied.
+func TestRequireActionDenialIsFinal(t *testing.T) {
+	e := newEnv(t, envOptions{config: func(c *Config) { c.MaxTokenAge = new(time.Duration(0)) }})
+	e.call(routeDelete, bearer(e.grant.SessionJWT)).want(t, 403, ErrForbidden)
+	if n := e.count("authenticate"); n != 1 {
+		t.Fatalf("%d authenticate calls, want only the authentication", n)
+	}
+}
+
+func TestRequireActionRoles(t *testing.T) {
+	tests := []struct {
+		roles    []string
+		route    string
+		status   int
+		granting string
+	}{
+		{[]string{}, routeRead, 403, ""},
+		{[]string{"reader"}, routeRead, 200, "reader"},
+		{[]string{"editor", "reader"}, routeRead, 200, "editor,reader"},
+		{[]string{"admin"}, routeDelete, 200, "admin"},
+		{[]string{"editor"}, routeDelete, 403, ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.roles, "+")+tt.route, func(t *testing.T) {
+			e := newEnv(t, envOptions{roles: tt.roles})
+			r := e.call(tt.route, bearer(e.grant.SessionJWT))
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d", r.status, tt.status)
+			}
+			if tt.status == 200 && strings.Join(r.echo.GrantingRoles, ",") != tt.granting {
+				t.Fatalf("granting roles %v, want %s", r.echo.GrantingRoles, tt.granting)
+			}
+		})
+	}
+}
+
+func TestAuthorizeFromHandler(t *testing.T) {
+	for _, tt := range []struct {
+		roles  []string
+		status int
+	}{{[]string{"reader"}, 403}, {[]string{"editor"}, 200}} {
+		e := newEnv(t, envOptions{roles: tt.roles})
+		r := e.call(routeAuthorize, bearer(e.grant.SessionJWT))
+		if r.status != tt.status {
+			t.Fatalf("%v: status %d, want %d", tt.roles, r.status, tt.status)
+		}
+		if tt.status == 200 && strings.Join(r.echo.GrantingRoles, ",") != "editor" {
+			t.Fatalf("verdict %v", r.echo.GrantingRoles)
+		}
+	}
+}
+
+// TestAuthorizeAuthenticatesItself: called from a handler no middleware
+// guards, Authorize authenticates the request.
+func TestAuthorizeAuthenticatesItself(t *testing.T) {
+	e := newEnv(t, envOptions{roles: []string{"editor"}})
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	if _, err := e.auth.Authorize(req, "documents", "create"); !errors.Is(err, ErrNoCredential) {
+		t.Fatalf("no credential: %v", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.grant.SessionJWT)
+	v, err := e.auth.Authorize(req, "documents", "create")
+	if err != nil || !v.Authorized || v.GrantingRoles[0] != "editor" {
+		t.Fatalf("verdict %+v, %v", v, err)
+	}
+	if _, err := e.auth.Authorize(req, "documents", "delete"); !errors.Is(err, ErrForbidden) || StatusOf(err) != 403 {
+		t.Fatalf("denial: %v", err)
+	}
+}
+
+// TestPolicyNeverLoaded: checks fail closed with 503 while the policy
+// endpoint has never answered, and pass once it does.
+func TestPolicyNeverLoaded(t *testing.T) {
+	e := newEnv(t, envOptions{
+		before: func(s *stytchtest.Server) {
+			if err := s.InjectFault(stytchtest.EndpointPolicy, stytchtest.Fault{Status: 503}); err != nil {
+				t.Fatal(err)
+			}
+		},
+		config: func(c *Config) { c.RemoteTimeout = 300 * time.Millisecond },
+	})
+	r := e.call(routeRead, bearer(e.grant.SessionJWT))
+	r.want(t, 503, ErrPolicyUnavailable)
+	e.call(routeRequired, bearer(e.grant.SessionJWT)).want(t, 200, "") // authentication alone is unaffected
+	e.srv.ClearFaults()
+	waitFor(t, func() bool { return e.call(routeRead, bearer(e.grant.SessionJWT)).status == 200 })
+}
+
+// TestSharedPolicy: a cache passed in Config is used and left open by Close.
+func TestSharedPolicy(t *testing.T) {
+	srv := stytchtest.NewServer(stytchtest.Config{})
+	defer srv.Close()
+	pc, err := policy.New(t.Context(), policy.Config{Client: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	a, err := New(t.Context(), Config{Client: srv.Client(), Now: srv.Now, Policy: pc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, _ := srv.CreateUser(t.Context(), stytchtest.UserParams{Roles: []string{"reader"}})
+	grant, _ := srv.CreateSession(t.Context(), stytchtest.SessionParams{UserID: user.UserID})
+	policyFetches := srv.Requests(stytchtest.EndpointPolicy)
+	auth, err := a.AuthenticateJWT(t.Context(), AuthenticateJWTParams{
+		SessionJWT: grant.SessionJWT, AuthorizationCheck: &client.AuthorizationCheck{ResourceID: "documents", Action: "read"}})
+	if err != nil || auth.Verdict == nil {
+		t.Fatalf("%+v %v", auth, err)
+	}
+	if srv.Requests(stytchtest.EndpointPolicy) != policyFetches {
+		t.Fatal("the Authenticator fetched a policy of its own")
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.Authorize([]string{"reader"}, "documents", "read"); err != nil {
+		t.Fatal("Close closed a policy cache it does not own:", err)
+	}
+}
+
+// TestRequireActionWarnsAboutUndefinedRules: a typo in a rule is reported
+// when the rule is built.
+func TestRequireActionWarnsAboutUndefinedRules(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	e := newEnv(t, envOptions{config: func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))
+	}})
+	_ = e.auth.RequireAction("documents", "raed")
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(buf.String(), "raed") || !strings.Contains(buf.String(), "WARN") {
+		t.Fatalf("no warning for an undefined action:\n%s", buf.String())
+	}
+}
+
+// TestRequireActionTrustsEarlierSession: a session an earlier middleware
+// stored (here NewContext, as in a handler test) is used as is.
+func TestRequireActionTrustsEarlierSession(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	h := e.auth.RequireAction("documents", "delete")(http.HandlerFunc(echo))
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req = req.WithContext(NewContext(context.Background(), &Auth{
+		Session: &client.Session{SessionID: "session-test-x", UserID: "user-test-x", Roles: []string{"admin"}},
+	}))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"granting_roles":["admin"]`) {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+}
