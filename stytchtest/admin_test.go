@@ -13,6 +13,7 @@ import (
 )
 
 func TestAdminUsers(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	r := call(t, srv, http.MethodPost, "/emulator/users",
 		map[string]any{"email": "ada@example.com", "name": "Ada King Lovelace", "roles": []string{"editor", "stytch_user", "reader"}}, true)
@@ -60,6 +61,7 @@ func TestAdminUsers(t *testing.T) {
 }
 
 func TestAdminSessions(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	u := mustUser(t, srv, "ada@example.com", "admin")
 	r := call(t, srv, http.MethodPost, "/emulator/sessions", map[string]any{"user_id": u.UserID}, true)
@@ -117,6 +119,7 @@ func TestAdminSessions(t *testing.T) {
 }
 
 func TestAdminPolicy(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	p := client.Policy{
 		Roles: []client.PolicyRole{{RoleID: "viewer", Description: "Views.",
@@ -149,6 +152,7 @@ func TestAdminPolicy(t *testing.T) {
 }
 
 func TestAdminKeysAndClock(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	first := srv.JWKS()[0].Kid
 	var keys struct {
@@ -184,6 +188,7 @@ func TestAdminKeysAndClock(t *testing.T) {
 }
 
 func TestAdminExternalTokens(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	u := mustUser(t, srv, "ada@example.com")
 	r := call(t, srv, http.MethodPost, "/emulator/external-tokens", map[string]any{
@@ -202,6 +207,7 @@ func TestAdminExternalTokens(t *testing.T) {
 }
 
 func TestAdminNeedsCredentials(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	for _, rt := range srv.routeTable() {
 		if rt.endpoint != "" {

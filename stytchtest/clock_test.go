@@ -9,6 +9,7 @@ import (
 )
 
 func TestFrozenClockMovesOnlyWithAdvance(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	if !srv.Now().Equal(fixedNow) {
 		t.Fatalf("Now = %v, want %v", srv.Now(), fixedNow)
@@ -29,6 +30,7 @@ func TestFrozenClockMovesOnlyWithAdvance(t *testing.T) {
 }
 
 func TestRealClockFollowsTimeAndAdvance(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	before := time.Now()
 	now := srv.Now()
@@ -42,6 +44,7 @@ func TestRealClockFollowsTimeAndAdvance(t *testing.T) {
 }
 
 func TestAdvanceExpiresJWTsAndSessions(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	u := mustUser(t, srv, "")
 	g := mustSession(t, srv, SessionParams{UserID: u.UserID, DurationMinutes: 10})

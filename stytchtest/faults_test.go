@@ -32,6 +32,7 @@ func wantRequestError(t *testing.T, err error, status int) *client.RequestError 
 }
 
 func TestFaultStatus(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	_, g := userSession(t, srv)
 	ctx := context.Background()
@@ -61,6 +62,7 @@ func TestFaultStatus(t *testing.T) {
 }
 
 func TestFaultsComeBeforeCredentials(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	mustInject(t, srv, EndpointPolicy, Fault{Status: http.StatusInternalServerError})
 	wantErrorBody(t, call(t, srv, http.MethodGet, "/v1/rbac/policy", nil, false), http.StatusInternalServerError, client.ErrInternalServerError)
@@ -70,6 +72,7 @@ func TestFaultsComeBeforeCredentials(t *testing.T) {
 }
 
 func TestFaultRetriedByTheClientIsCountedEachTime(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	mustInject(t, srv, EndpointPolicy, Fault{Status: http.StatusInternalServerError, Count: 2})
 	resp, err := srv.Client().GetPolicy(context.Background())
@@ -82,6 +85,7 @@ func TestFaultRetriedByTheClientIsCountedEachTime(t *testing.T) {
 }
 
 func TestFaultDrop(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	_, g := userSession(t, srv)
 	mustInject(t, srv, EndpointAuthenticate, Fault{Drop: true, Count: 1})
@@ -93,6 +97,7 @@ func TestFaultDrop(t *testing.T) {
 }
 
 func TestFaultMalformedAndOversized(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	ctx := context.Background()
 
@@ -124,6 +129,7 @@ func TestFaultMalformedAndOversized(t *testing.T) {
 }
 
 func TestFaultGarbageKeys(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	mustInject(t, srv, EndpointJWKS, Fault{GarbageKeys: true, Count: 1})
 	resp, err := srv.Client().GetJWKS(context.Background(), client.GetJWKSRequest{ProjectID: srv.ProjectID})
@@ -145,6 +151,7 @@ func TestFaultGarbageKeys(t *testing.T) {
 }
 
 func TestFaultLatency(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	t.Run("then the normal answer", func(t *testing.T) {
 		mustInject(t, srv, EndpointPolicy, Fault{Latency: 10 * time.Millisecond, Count: 1})
@@ -164,6 +171,7 @@ func TestFaultLatency(t *testing.T) {
 }
 
 func TestCloseCutsLatencyShort(t *testing.T) {
+	t.Parallel()
 	srv, err := StartServer(Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -185,6 +193,7 @@ func TestCloseCutsLatencyShort(t *testing.T) {
 }
 
 func TestInjectFaultRefusesNonsense(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	tests := []struct {
 		name     string
@@ -211,6 +220,7 @@ func TestInjectFaultRefusesNonsense(t *testing.T) {
 }
 
 func TestRequestCounters(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	ctx := context.Background()
 	c := srv.Client()

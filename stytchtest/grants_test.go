@@ -37,6 +37,7 @@ func checkGrant(t *testing.T, srv *Server, resp *client.SessionGrantResponse, us
 }
 
 func TestMigrate(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	ctx := context.Background()
 	known := mustUser(t, srv, "Known@Example.com", "editor")
@@ -99,6 +100,7 @@ func TestMigrate(t *testing.T) {
 }
 
 func TestExchangeAccessToken(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	ctx := context.Background()
 	u := mustUser(t, srv, "ada@example.com", "reader")
@@ -147,6 +149,7 @@ func TestExchangeAccessToken(t *testing.T) {
 }
 
 func TestAttest(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	ctx := context.Background()
 	u := mustUser(t, srv, "")
@@ -213,6 +216,7 @@ func TestAttest(t *testing.T) {
 }
 
 func TestRegisterExternalTokenValidation(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	u := mustUser(t, srv, "ada@example.com")
 	mustRegister(t, srv, ExternalToken{Endpoint: EndpointMigrate, Token: "taken", Email: "x@example.com"})

@@ -100,6 +100,7 @@ func objectKeys(t *testing.T, raw []byte) []string {
 var stytchTimestamp = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
 
 func TestJWTHasStytchsExactShape(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	u := mustUser(t, srv, "ada@example.com", "editor", "reader")
 	factorTime := fixedNow.Add(-time.Hour)
@@ -208,6 +209,7 @@ func mustJSON(t *testing.T, v any) string {
 }
 
 func TestDefaultFactorIsEmailMagicLinkWithSubObject(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	u := mustUser(t, srv, "grace@example.com")
 	g := mustSession(t, srv, SessionParams{UserID: u.UserID})
@@ -234,6 +236,7 @@ func TestDefaultFactorIsEmailMagicLinkWithSubObject(t *testing.T) {
 }
 
 func TestJWKSServesNineFieldsPerKey(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	r := call(t, srv, http.MethodGet, "/v1/sessions/jwks/"+srv.ProjectID, nil, false)
 	var body struct {
@@ -286,6 +289,7 @@ func TestJWKSServesNineFieldsPerKey(t *testing.T) {
 }
 
 func TestJWKSAnswersWithOrWithoutCredentialsAndToleratesSlashRuns(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	for _, path := range []string{
 		"/v1/sessions/jwks/" + srv.ProjectID,
@@ -309,6 +313,7 @@ func TestJWKSAnswersWithOrWithoutCredentialsAndToleratesSlashRuns(t *testing.T) 
 }
 
 func TestSignToken(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	_, g := userSession(t, srv)
 	claims := srv.JWTClaims(g.Session)
@@ -333,6 +338,7 @@ func TestSignToken(t *testing.T) {
 }
 
 func TestAuthenticateRefusesJWTsTheEmulatorDidNotIssue(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	other := newTestServer(t, Config{Now: fixedNow})
 	_, g := userSession(t, srv)

@@ -22,6 +22,7 @@ func kidOf(t *testing.T, token string) string {
 }
 
 func TestKeyRotation(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	u := mustUser(t, srv, "")
 	oldKid := srv.JWKS()[0].Kid
@@ -67,6 +68,7 @@ func TestKeyRotation(t *testing.T) {
 }
 
 func TestRotationKeepsABoundedNumberOfKeys(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	// Fill the ring with copies of the first key rather than generating
 	// maxServedKeys RSA keys.

@@ -18,6 +18,7 @@ import (
 )
 
 func TestConfigDefaults(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	if !regexp.MustCompile(`^project-test-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(srv.ProjectID) {
 		t.Errorf("ProjectID = %q", srv.ProjectID)
@@ -38,6 +39,7 @@ func TestConfigDefaults(t *testing.T) {
 }
 
 func TestConfigGiven(t *testing.T) {
+	t.Parallel()
 	p := client.Policy{Resources: []client.PolicyResource{{ResourceID: "r", Actions: []string{"a"}}}}
 	srv := newTestServer(t, Config{ProjectID: "project-live-abc", Secret: "secret-live-xyz", Policy: &p})
 	if srv.ProjectID != "project-live-abc" || srv.Secret != "secret-live-xyz" || len(srv.Policy().Resources) != 1 {
@@ -58,6 +60,7 @@ func TestConfigGiven(t *testing.T) {
 }
 
 func TestStartServerRefusesBadConfig(t *testing.T) {
+	t.Parallel()
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -86,6 +89,7 @@ func TestStartServerRefusesBadConfig(t *testing.T) {
 }
 
 func TestCredentialsAreRequiredExceptForJWKS(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	wrong := []struct {
 		name     string
@@ -132,6 +136,7 @@ func TestCredentialsAreRequiredExceptForJWKS(t *testing.T) {
 }
 
 func TestRouting(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	_, g := userSession(t, srv)
 	wantErrorBody(t, call(t, srv, http.MethodGet, "/v1/nothing", nil, true), http.StatusNotFound, client.ErrRouteNotFound)
@@ -150,6 +155,7 @@ func TestRouting(t *testing.T) {
 }
 
 func TestRequestBodies(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	huge := `{"session_token":"` + strings.Repeat("x", MaxRequestBytes) + `"}`
 	for name, body := range map[string]string{
@@ -171,6 +177,7 @@ func TestRequestBodies(t *testing.T) {
 }
 
 func TestRequestIDsAreUnique(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	seen := map[string]bool{}
 	for range 20 {
@@ -183,6 +190,7 @@ func TestRequestIDsAreUnique(t *testing.T) {
 }
 
 func TestTLS(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{TLS: true})
 	if !strings.HasPrefix(srv.URL, "https://127.0.0.1:") {
 		t.Fatalf("URL = %q", srv.URL)
@@ -251,6 +259,7 @@ func (b *syncBuffer) String() string {
 }
 
 func TestLogsCarryNoTokenNorQuery(t *testing.T) {
+	t.Parallel()
 	var logs syncBuffer
 	srv := newTestServer(t, Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	u, g := userSession(t, srv)

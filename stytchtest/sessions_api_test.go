@@ -16,6 +16,7 @@ import (
 var sessionTokenForm = regexp.MustCompile(`^[A-Za-z0-9_-]{44}$`)
 
 func TestAuthenticateByTokenAndByJWT(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	u, g := userSession(t, srv, "editor")
 	if !sessionTokenForm.MatchString(g.SessionToken) {
@@ -53,6 +54,7 @@ func TestAuthenticateByTokenAndByJWT(t *testing.T) {
 }
 
 func TestAuthenticateAnswersCustomClaimsAsAnObject(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	_, g := userSession(t, srv)
 	r := call(t, srv, http.MethodPost, "/v1/sessions/authenticate", map[string]any{"session_token": g.SessionToken}, true)
@@ -63,6 +65,7 @@ func TestAuthenticateAnswersCustomClaimsAsAnObject(t *testing.T) {
 }
 
 func TestAuthenticateAcceptsAnExpiredJWTOfAnActiveSession(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	_, g := userSession(t, srv)
 	srv.Advance(JWTLifetime + time.Minute)
@@ -77,6 +80,7 @@ func TestAuthenticateAcceptsAnExpiredJWTOfAnActiveSession(t *testing.T) {
 }
 
 func TestAuthenticateExtendsTheSession(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	_, g := userSession(t, srv)
 	srv.Advance(10 * time.Minute)
@@ -101,6 +105,7 @@ func TestAuthenticateExtendsTheSession(t *testing.T) {
 }
 
 func TestAuthenticateUpdatesCustomClaims(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	u := mustUser(t, srv, "")
 	g := mustSession(t, srv, SessionParams{UserID: u.UserID, CustomClaims: map[string]any{"keep": "k", "drop": "d", "change": 1}})
@@ -138,6 +143,7 @@ func TestAuthenticateUpdatesCustomClaims(t *testing.T) {
 }
 
 func TestAuthenticateAuthorizationCheck(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	// Session roles: stytch_user, reader, ghost (not in the policy), admin, editor.
 	_, g := userSession(t, srv, "reader", "ghost", "admin", "editor")
@@ -179,6 +185,7 @@ func TestAuthenticateAuthorizationCheck(t *testing.T) {
 }
 
 func TestAuthenticateDenialChangesNothing(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	_, g := userSession(t, srv)
 	srv.Advance(time.Minute)
@@ -199,6 +206,7 @@ func TestAuthenticateDenialChangesNothing(t *testing.T) {
 // TestAuthenticateValidation sends raw requests: the client would refuse
 // them itself, and the emulator must answer as Stytch does.
 func TestAuthenticateValidation(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	_, g := userSession(t, srv)
 	tests := []struct {
@@ -231,6 +239,7 @@ func TestAuthenticateValidation(t *testing.T) {
 }
 
 func TestRevokedAndExpiredSessionsAreNotFound(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	u := mustUser(t, srv, "")
 	short := mustSession(t, srv, SessionParams{UserID: u.UserID, DurationMinutes: 1})
@@ -251,6 +260,7 @@ func TestRevokedAndExpiredSessionsAreNotFound(t *testing.T) {
 }
 
 func TestGetListsActiveSessions(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	u := mustUser(t, srv, "")
 	first := mustSession(t, srv, SessionParams{UserID: u.UserID, CustomClaims: map[string]any{"n": 1}})
@@ -290,6 +300,7 @@ func TestGetListsActiveSessions(t *testing.T) {
 }
 
 func TestRevoke(t *testing.T) {
+	t.Parallel()
 	srv := frozenServer(t)
 	u := mustUser(t, srv, "")
 	refs := map[string]func(*SessionGrant) client.RevokeRequest{
@@ -326,6 +337,7 @@ func TestRevoke(t *testing.T) {
 
 // TestConcurrentUse runs the endpoints side by side, for the race detector.
 func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Config{})
 	u := mustUser(t, srv, "", "admin")
 	var wg sync.WaitGroup

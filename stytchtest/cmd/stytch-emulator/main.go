@@ -39,7 +39,11 @@ import (
 const maxPolicyFileBytes = 1 << 20
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "stytch-emulator:", err)
 		os.Exit(1)
 	}
