@@ -1,0 +1,211 @@
+package docsapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/stytchmw/stytchmw/client"
+	"github.com/stytchmw/stytchmw/examples/internal/docstore"
+	"github.com/stytchmw/stytchmw/middleware"
+)
+
+// The handlers below run behind the router's authorization rules (see
+// examples/chi and examples/nethttp): they read the session the middleware
+// put in the request's context and never look at credentials themselves.
+
+// maxRequestBody bounds a POST /documents body: the largest document, JSON
+// escaped (\uXXXX is 6 bytes per byte at worst), fits.
+const maxRequestBody = 8 * (docstore.MaxTitleBytes + docstore.MaxBodyBytes)
+
+// revokeTimeout bounds the logout's call to Stytch.
+const revokeTimeout = 5 * time.Second
+
+// Healthz answers 200 "ok": the route needs no authentication.
+func (a *App) Healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "ok\n")
+}
+
+// Me is the /me answer: the session the middleware established.
+type Me struct {
+	UserID                string                        `json:"user_id"`
+	SessionID             string                        `json:"session_id"`
+	Roles                 []string                      `json:"roles"`
+	AuthenticationFactors []client.AuthenticationFactor `json:"authentication_factors"`
+	CustomClaims          map[string]any                `json:"custom_claims"`
+	// Verified is "local" when the session JWT was verified in process,
+	// "remote" when Stytch was asked (opaque token, expired JWT, JWT older
+	// than MaxTokenAge).
+	Verified string `json:"verified"`
+}
+
+// Me answers the request's session.
+func (a *App) Me(w http.ResponseWriter, r *http.Request) {
+	auth, ok := a.session(w, r)
+	if !ok {
+		return
+	}
+	s := auth.Session
+	me := Me{
+		UserID:                s.UserID,
+		SessionID:             s.SessionID,
+		Roles:                 orEmpty(s.Roles),
+		AuthenticationFactors: orEmpty(s.AuthenticationFactors),
+		CustomClaims:          s.CustomClaims,
+		Verified:              auth.Verified.String(),
+	}
+	if me.CustomClaims == nil {
+		me.CustomClaims = map[string]any{}
+	}
+	writeJSON(w, http.StatusOK, me)
+}
+
+// DocumentList is the GET /documents answer.
+type DocumentList struct {
+	Documents []docstore.Document `json:"documents"`
+}
+
+// ListDocuments answers every document (documents:read).
+func (a *App) ListDocuments(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, DocumentList{Documents: a.Store.List()})
+}
+
+// NewDocument is the POST /documents request body.
+type NewDocument struct {
+	Title string `json:"title"`
+	Body  string `json:"body"`
+}
+
+// CreateDocument stores a document owned by the session's user
+// (documents:create) and answers 201 with it and its Location.
+func (a *App) CreateDocument(w http.ResponseWriter, r *http.Request) {
+	auth, ok := a.session(w, r)
+	if !ok {
+		return
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeProblem(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "The request body must be application/json.")
+		return
+	}
+	var req NewDocument
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeProblem(w, http.StatusRequestEntityTooLarge, "request_too_large", "The request body is too large.")
+			return
+		}
+		writeProblem(w, http.StatusBadRequest, "invalid_request_body", `The request body must be a JSON object {"title", "body"}.`)
+		return
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		writeProblem(w, http.StatusBadRequest, "invalid_request_body", "The request body must hold one JSON object.")
+		return
+	}
+	doc, err := a.Store.Create(auth.Session.UserID, req.Title, req.Body)
+	switch {
+	case errors.Is(err, docstore.ErrInvalid):
+		writeProblem(w, http.StatusBadRequest, "invalid_document", "A document needs a title of at most "+
+			strconv.Itoa(docstore.MaxTitleBytes)+" bytes and a body of at most "+strconv.Itoa(docstore.MaxBodyBytes)+" bytes, in UTF-8.")
+		return
+	case errors.Is(err, docstore.ErrFull):
+		writeProblem(w, http.StatusInsufficientStorage, "store_full", "The document store is full.")
+		return
+	case err != nil:
+		writeProblem(w, http.StatusInternalServerError, "internal_error", "The document could not be stored.")
+		return
+	}
+	w.Header().Set("Location", "/documents/"+doc.ID)
+	writeJSON(w, http.StatusCreated, doc)
+}
+
+// DeleteDocument deletes the document {id} (documents:delete): 204, or 404
+// when there is none. Both routers set the path value (chi since v5.1).
+func (a *App) DeleteDocument(w http.ResponseWriter, r *http.Request) {
+	if err := a.Store.Delete(r.PathValue("id")); err != nil {
+		writeProblem(w, http.StatusNotFound, "document_not_found", "There is no document with this id.")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Logout revokes the request's session with Stytch and clears the session
+// cookies: 204. A session Stytch no longer knows is already logged out.
+// When Stytch cannot be reached the session is not revoked: 503, and the
+// cookies stay, so the user can try again.
+func (a *App) Logout(w http.ResponseWriter, r *http.Request) {
+	auth, ok := a.session(w, r)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), revokeTimeout)
+	defer cancel()
+	_, err := a.Client.Revoke(ctx, client.RevokeRequest{SessionID: auth.Session.SessionID})
+	if err != nil && !errors.Is(err, client.ErrSessionNotFound) {
+		a.logger.WarnContext(r.Context(), "logout: Stytch did not revoke the session", "session_id", auth.Session.SessionID, "error", err)
+		// The middleware's 503 body: the session could not be checked (here,
+		// revoked) because of Stytch, not because of the user.
+		middleware.WriteError(w, r, http.StatusServiceUnavailable, fmt.Errorf("%w: revoke: %w", middleware.ErrUnavailable, err))
+		return
+	}
+	for _, name := range []string{middleware.DefaultJWTCookie, middleware.DefaultTokenCookie} {
+		// The attributes of the cookies the middleware and Stytch's frontend
+		// SDKs write, so that the browser replaces them.
+		http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1,
+			Secure: true, SameSite: http.SameSiteLaxMode})
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// session returns the request's Auth record. The routes' rules guarantee
+// one; without it (a route wired without its rule) the request is refused
+// with the middleware's 401 rather than served anonymously.
+func (a *App) session(w http.ResponseWriter, r *http.Request) (*middleware.Auth, bool) {
+	auth, ok := middleware.FromContext(r.Context())
+	if !ok || auth.Session == nil {
+		middleware.WriteError(w, r, http.StatusUnauthorized, middleware.ErrNoCredential)
+		return nil, false
+	}
+	return auth, true
+}
+
+// problem is the API's error body, in the middleware's (and Stytch's) shape.
+type problem struct {
+	StatusCode   int    `json:"status_code"`
+	ErrorType    string `json:"error_type"`
+	ErrorMessage string `json:"error_message"`
+}
+
+func writeProblem(w http.ResponseWriter, status int, errorType, message string) {
+	writeJSON(w, status, problem{StatusCode: status, ErrorType: errorType, ErrorMessage: message})
+}
+
+// writeJSON answers v as JSON. The answers hold session data: no caching.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		status, data = http.StatusInternalServerError, []byte(`{"status_code":500,"error_type":"internal_error","error_message":"The answer could not be encoded."}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(data, '\n'))
+}
+
+// orEmpty makes a nil slice encode as [] rather than null.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
