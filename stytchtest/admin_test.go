@@ -2,7 +2,6 @@ package stytchtest
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -23,9 +22,7 @@ func TestAdminUsers(t *testing.T) {
 		UserID     string      `json:"user_id"`
 		User       client.User `json:"user"`
 	}
-	if err := json.Unmarshal(r.body, &body); err != nil || r.status != 200 {
-		t.Fatalf("%d %s", r.status, r.body)
-	}
+	r.decodeOK(t, &body)
 	u := body.User
 	if body.StatusCode != 200 || !strings.HasPrefix(body.RequestID, "request-id-test-") || body.UserID != u.UserID ||
 		!strings.HasPrefix(u.UserID, "user-test-") || u.Status != "active" ||
@@ -72,9 +69,7 @@ func TestAdminSessions(t *testing.T) {
 		SessionJWT   string         `json:"session_jwt"`
 		Session      client.Session `json:"session"`
 	}
-	if err := json.Unmarshal(r.body, &body); err != nil || r.status != 200 {
-		t.Fatalf("%d %s", r.status, r.body)
-	}
+	r.decodeOK(t, &body)
 	s := body.Session
 	if body.StatusCode != 200 || !sessionTokenForm.MatchString(body.SessionToken) || !s.ExpiresAt.Equal(fixedNow.Add(time.Hour)) ||
 		len(s.AuthenticationFactors) != 1 || s.AuthenticationFactors[0].Type != "magic_link" ||
@@ -88,9 +83,7 @@ func TestAdminSessions(t *testing.T) {
 		"authentication_factors": []map[string]any{{"type": "oauth", "delivery_method": "oauth_google",
 			"google_oauth_factor": map[string]string{"id": "oauth-user-test-1", "provider_subject": "123"}}},
 	}, true)
-	if err := json.Unmarshal(r.body, &body); err != nil || r.status != 200 {
-		t.Fatalf("%d %s", r.status, r.body)
-	}
+	r.decodeOK(t, &body)
 	f := body.Session.AuthenticationFactors
 	if !body.Session.ExpiresAt.Equal(fixedNow.Add(time.Minute)) || body.Session.CustomClaims["k"] != "v" ||
 		len(f) != 1 || f[0].GoogleOAuthFactor == nil || f[0].GoogleOAuthFactor.ProviderSubject != "123" || !f[0].LastAuthenticatedAt.Equal(fixedNow) {
@@ -161,13 +154,15 @@ func TestAdminKeysAndClock(t *testing.T) {
 		Kids       []string `json:"kids"`
 	}
 	r := call(t, srv, http.MethodPost, "/emulator/keys/rotate", nil, true)
-	if err := json.Unmarshal(r.body, &keys); err != nil || keys.StatusCode != 200 || keys.Kid == first ||
+	r.decodeOK(t, &keys)
+	if keys.StatusCode != 200 || keys.Kid == first ||
 		!slices.Equal(keys.Kids, []string{first, keys.Kid}) {
 		t.Fatalf("rotate = %d %s", r.status, r.body)
 	}
 	second := keys.Kid
 	r = call(t, srv, http.MethodPost, "/emulator/keys/drop-old", nil, true)
-	if err := json.Unmarshal(r.body, &keys); err != nil || keys.Kid != second || !slices.Equal(keys.Kids, []string{second}) {
+	r.decodeOK(t, &keys)
+	if keys.Kid != second || !slices.Equal(keys.Kids, []string{second}) {
 		t.Fatalf("drop-old = %d %s", r.status, r.body)
 	}
 
@@ -178,7 +173,8 @@ func TestAdminKeysAndClock(t *testing.T) {
 	}
 	r = call(t, srv, http.MethodPost, "/emulator/clock/advance", map[string]any{"seconds": 90}, true)
 	want := fixedNow.Add(90 * time.Second)
-	if err := json.Unmarshal(r.body, &clock); err != nil || clock.StatusCode != 200 || clock.NowUnix != want.Unix() ||
+	r.decodeOK(t, &clock)
+	if clock.StatusCode != 200 || clock.NowUnix != want.Unix() ||
 		clock.Now != want.Format(time.RFC3339Nano) || !srv.Now().Equal(want) {
 		t.Fatalf("advance = %d %s", r.status, r.body)
 	}
@@ -208,7 +204,7 @@ func TestAdminExternalTokens(t *testing.T) {
 
 func TestAdminNeedsCredentials(t *testing.T) {
 	t.Parallel()
-	srv := newTestServer(t, Config{})
+	srv := sharedServer(t)
 	for _, rt := range srv.routeTable() {
 		if rt.endpoint != "" {
 			continue

@@ -239,13 +239,13 @@ func TestRequestCounters(t *testing.T) {
 	call(t, srv, http.MethodPost, "/emulator/keys/drop-old", nil, true)
 	want := map[Endpoint]int{EndpointGet: 1, EndpointAuthenticate: 2, EndpointRevoke: 1, EndpointMigrate: 1,
 		EndpointExchangeAccessToken: 1, EndpointAttest: 1, EndpointJWKS: 1, EndpointPolicy: 2}
-	for _, e := range Endpoints {
+	for _, e := range endpoints {
 		if got := srv.Requests(e); got != want[e] {
 			t.Errorf("Requests(%s) = %d, want %d", e, got, want[e])
 		}
 	}
 	srv.ResetCounters()
-	for _, e := range Endpoints {
+	for _, e := range endpoints {
 		if got := srv.Requests(e); got != 0 {
 			t.Errorf("after ResetCounters, Requests(%s) = %d", e, got)
 		}

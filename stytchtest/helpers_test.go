@@ -87,7 +87,18 @@ type rawResponse struct {
 	body   []byte
 }
 
-// decode returns the body as a JSON object.
+// decodeOK checks the answer is a 200 and decodes its body into out.
+func (r rawResponse) decodeOK(t *testing.T, out any) {
+	t.Helper()
+	if r.status != http.StatusOK {
+		t.Fatalf("status = %d (body %s), want 200", r.status, r.body)
+	}
+	if err := json.Unmarshal(r.body, out); err != nil {
+		t.Fatalf("body %s: %v", r.body, err)
+	}
+}
+
+// object returns the body as a JSON object.
 func (r rawResponse) object(t *testing.T) map[string]any {
 	t.Helper()
 	var m map[string]any

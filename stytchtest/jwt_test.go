@@ -101,8 +101,8 @@ var stytchTimestamp = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
 
 func TestJWTHasStytchsExactShape(t *testing.T) {
 	t.Parallel()
-	srv := frozenServer(t)
-	u := mustUser(t, srv, "ada@example.com", "editor", "reader")
+	srv := sharedServer(t)
+	u := mustUser(t, srv, "shape@example.com", "editor", "reader")
 	factorTime := fixedNow.Add(-time.Hour)
 	g := mustSession(t, srv, SessionParams{
 		UserID:          u.UserID,
@@ -210,8 +210,8 @@ func mustJSON(t *testing.T, v any) string {
 
 func TestDefaultFactorIsEmailMagicLinkWithSubObject(t *testing.T) {
 	t.Parallel()
-	srv := frozenServer(t)
-	u := mustUser(t, srv, "grace@example.com")
+	srv := sharedServer(t)
+	u := mustUser(t, srv, "factor@example.com")
 	g := mustSession(t, srv, SessionParams{UserID: u.UserID})
 	verifyJWX(t, srv, g.SessionJWT)
 	var raw map[string]json.RawMessage
@@ -225,7 +225,7 @@ func TestDefaultFactorIsEmailMagicLinkWithSubObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"type":"magic_link","delivery_method":"email","last_authenticated_at":"` + fixedNow.Format(time.RFC3339) +
-		`","email_factor":{"email_id":"` + u.Emails[0].EmailID + `","email_address":"grace@example.com"}}`
+		`","email_factor":{"email_id":"` + u.Emails[0].EmailID + `","email_address":"factor@example.com"}}`
 	if len(sc.Factors) != 1 || string(sc.Factors[0]) != want {
 		t.Errorf("factors = %s, want [%s]", raw[SessionClaim], want)
 	}
@@ -237,7 +237,7 @@ func TestDefaultFactorIsEmailMagicLinkWithSubObject(t *testing.T) {
 
 func TestJWKSServesNineFieldsPerKey(t *testing.T) {
 	t.Parallel()
-	srv := newTestServer(t, Config{})
+	srv := sharedServer(t)
 	r := call(t, srv, http.MethodGet, "/v1/sessions/jwks/"+srv.ProjectID, nil, false)
 	var body struct {
 		Keys       []json.RawMessage `json:"keys"`
@@ -290,7 +290,7 @@ func TestJWKSServesNineFieldsPerKey(t *testing.T) {
 
 func TestJWKSAnswersWithOrWithoutCredentialsAndToleratesSlashRuns(t *testing.T) {
 	t.Parallel()
-	srv := newTestServer(t, Config{})
+	srv := sharedServer(t)
 	for _, path := range []string{
 		"/v1/sessions/jwks/" + srv.ProjectID,
 		"//v1/sessions/jwks/" + srv.ProjectID,
@@ -314,7 +314,7 @@ func TestJWKSAnswersWithOrWithoutCredentialsAndToleratesSlashRuns(t *testing.T) 
 
 func TestSignToken(t *testing.T) {
 	t.Parallel()
-	srv := frozenServer(t)
+	srv := sharedServer(t)
 	_, g := userSession(t, srv)
 	claims := srv.JWTClaims(g.Session)
 	token, err := srv.SignToken(nil, claims, "")
@@ -339,7 +339,7 @@ func TestSignToken(t *testing.T) {
 
 func TestAuthenticateRefusesJWTsTheEmulatorDidNotIssue(t *testing.T) {
 	t.Parallel()
-	srv := frozenServer(t)
+	srv := sharedServer(t)
 	other := newTestServer(t, Config{Now: fixedNow})
 	_, g := userSession(t, srv)
 	stranger, _ := userSession(t, srv)

@@ -26,12 +26,12 @@ const (
 	EndpointPolicy              Endpoint = "policy"                // GET /v1/rbac/policy
 )
 
-// Endpoints lists every endpoint.
-var Endpoints = []Endpoint{EndpointGet, EndpointAuthenticate, EndpointRevoke, EndpointMigrate,
+// endpoints lists every endpoint.
+var endpoints = []Endpoint{EndpointGet, EndpointAuthenticate, EndpointRevoke, EndpointMigrate,
 	EndpointExchangeAccessToken, EndpointJWKS, EndpointAttest, EndpointPolicy}
 
 func (e Endpoint) valid() bool {
-	for _, known := range Endpoints {
+	for _, known := range endpoints {
 		if e == known {
 			return true
 		}

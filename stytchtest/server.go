@@ -61,15 +61,15 @@ type Server struct {
 	secretHash [sha256.Size]byte
 	routes     map[string]*route
 
-	listener  net.Listener
-	server    *http.Server
-	served    chan struct{} // closed when Serve has returned
-	closing   chan struct{} // closed when Close begins
-	closeOnce sync.Once
-	transport *http.Transport
-	http      *http.Client
-	client    *client.Client
-	caPEM     []byte
+	listener   net.Listener
+	server     *http.Server
+	served     chan struct{} // closed when Serve has returned
+	closing    chan struct{} // closed when Close begins
+	closeOnce  sync.Once
+	transport  *http.Transport
+	httpClient *http.Client
+	apiClient  *client.Client
+	caPEM      []byte
 
 	mu              sync.Mutex
 	keys            []*signingKey // served keys, oldest first; the last signs
@@ -187,13 +187,13 @@ func (s *Server) listen(cfg Config) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
 	}
-	s.http = &http.Client{Transport: s.transport}
-	c, err := client.New(client.Config{ProjectID: s.ProjectID, Secret: s.Secret, BaseURL: s.URL, HTTPClient: s.http})
+	s.httpClient = &http.Client{Transport: s.transport}
+	c, err := client.New(client.Config{ProjectID: s.ProjectID, Secret: s.Secret, BaseURL: s.URL, HTTPClient: s.httpClient})
 	if err != nil {
 		_ = l.Close()
 		return fmt.Errorf("stytchtest: %w", err)
 	}
-	s.client = c
+	s.apiClient = c
 	return nil
 }
 
@@ -215,12 +215,12 @@ func dialableAddr(a net.Addr) string {
 
 // Client returns a client configured for this emulator (BaseURL, project
 // id, secret, and the emulator's CA when it serves TLS).
-func (s *Server) Client() *client.Client { return s.client }
+func (s *Server) Client() *client.Client { return s.apiClient }
 
 // HTTPClient returns the HTTP client that Client uses: it trusts the
 // emulator's CA when the emulator serves TLS. Close closes its idle
 // connections.
-func (s *Server) HTTPClient() *http.Client { return s.http }
+func (s *Server) HTTPClient() *http.Client { return s.httpClient }
 
 // CACertificatePEM returns the PEM of the CA that issued the emulator's TLS
 // certificate, or nil without TLS.

@@ -19,7 +19,7 @@ import (
 
 func TestConfigDefaults(t *testing.T) {
 	t.Parallel()
-	srv := newTestServer(t, Config{})
+	srv := sharedServer(t)
 	if !regexp.MustCompile(`^project-test-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(srv.ProjectID) {
 		t.Errorf("ProjectID = %q", srv.ProjectID)
 	}
@@ -90,7 +90,7 @@ func TestStartServerRefusesBadConfig(t *testing.T) {
 
 func TestCredentialsAreRequiredExceptForJWKS(t *testing.T) {
 	t.Parallel()
-	srv := newTestServer(t, Config{})
+	srv := sharedServer(t)
 	wrong := []struct {
 		name     string
 		user, pw string
@@ -137,7 +137,7 @@ func TestCredentialsAreRequiredExceptForJWKS(t *testing.T) {
 
 func TestRouting(t *testing.T) {
 	t.Parallel()
-	srv := newTestServer(t, Config{})
+	srv := sharedServer(t)
 	_, g := userSession(t, srv)
 	wantErrorBody(t, call(t, srv, http.MethodGet, "/v1/nothing", nil, true), http.StatusNotFound, client.ErrRouteNotFound)
 	wantErrorBody(t, call(t, srv, http.MethodGet, "/", nil, false), http.StatusNotFound, client.ErrRouteNotFound)
@@ -156,7 +156,7 @@ func TestRouting(t *testing.T) {
 
 func TestRequestBodies(t *testing.T) {
 	t.Parallel()
-	srv := newTestServer(t, Config{})
+	srv := sharedServer(t)
 	huge := `{"session_token":"` + strings.Repeat("x", MaxRequestBytes) + `"}`
 	for name, body := range map[string]string{
 		"too large":     huge,
@@ -178,7 +178,7 @@ func TestRequestBodies(t *testing.T) {
 
 func TestRequestIDsAreUnique(t *testing.T) {
 	t.Parallel()
-	srv := newTestServer(t, Config{})
+	srv := sharedServer(t)
 	seen := map[string]bool{}
 	for range 20 {
 		id, _ := call(t, srv, http.MethodGet, "/v1/rbac/policy", nil, true).object(t)["request_id"].(string)

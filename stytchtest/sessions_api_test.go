@@ -55,7 +55,7 @@ func TestAuthenticateByTokenAndByJWT(t *testing.T) {
 
 func TestAuthenticateAnswersCustomClaimsAsAnObject(t *testing.T) {
 	t.Parallel()
-	srv := frozenServer(t)
+	srv := sharedServer(t)
 	_, g := userSession(t, srv)
 	r := call(t, srv, http.MethodPost, "/v1/sessions/authenticate", map[string]any{"session_token": g.SessionToken}, true)
 	session := r.object(t)["session"].(map[string]any)
@@ -106,7 +106,7 @@ func TestAuthenticateExtendsTheSession(t *testing.T) {
 
 func TestAuthenticateUpdatesCustomClaims(t *testing.T) {
 	t.Parallel()
-	srv := frozenServer(t)
+	srv := sharedServer(t)
 	u := mustUser(t, srv, "")
 	g := mustSession(t, srv, SessionParams{UserID: u.UserID, CustomClaims: map[string]any{"keep": "k", "drop": "d", "change": 1}})
 	resp, err := srv.Client().Authenticate(context.Background(), client.AuthenticateRequest{
@@ -144,7 +144,7 @@ func TestAuthenticateUpdatesCustomClaims(t *testing.T) {
 
 func TestAuthenticateAuthorizationCheck(t *testing.T) {
 	t.Parallel()
-	srv := frozenServer(t)
+	srv := sharedServer(t)
 	// Session roles: stytch_user, reader, ghost (not in the policy), admin, editor.
 	_, g := userSession(t, srv, "reader", "ghost", "admin", "editor")
 	tests := []struct {
@@ -207,7 +207,7 @@ func TestAuthenticateDenialChangesNothing(t *testing.T) {
 // them itself, and the emulator must answer as Stytch does.
 func TestAuthenticateValidation(t *testing.T) {
 	t.Parallel()
-	srv := frozenServer(t)
+	srv := sharedServer(t)
 	_, g := userSession(t, srv)
 	tests := []struct {
 		name   string
@@ -301,7 +301,7 @@ func TestGetListsActiveSessions(t *testing.T) {
 
 func TestRevoke(t *testing.T) {
 	t.Parallel()
-	srv := frozenServer(t)
+	srv := sharedServer(t)
 	u := mustUser(t, srv, "")
 	refs := map[string]func(*SessionGrant) client.RevokeRequest{
 		"id": func(g *SessionGrant) client.RevokeRequest {

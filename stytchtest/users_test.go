@@ -89,7 +89,7 @@ func userSessionFor(t *testing.T, srv *Server, userID string) (string, *SessionG
 
 func TestCreateSessionValidation(t *testing.T) {
 	t.Parallel()
-	srv := frozenServer(t)
+	srv := sharedServer(t)
 	ctx := context.Background()
 	u := mustUser(t, srv, "")
 	tests := []struct {
