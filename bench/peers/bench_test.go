@@ -1,0 +1,277 @@
+package peers_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stytchmw/stytchmw/bench/internal/fixture"
+	"github.com/stytchmw/stytchmw/bench/peers"
+)
+
+// The benchmarks: every library and the floor, on first sight of a token
+// (a different token in every iteration) and on repeat (one token again
+// and again), serial and under RunParallel.
+func BenchmarkFirstSight(b *testing.B)         { benchAll(b, mode{firstSight: true}) }
+func BenchmarkFirstSightParallel(b *testing.B) { benchAll(b, mode{firstSight: true, parallel: true}) }
+func BenchmarkRepeat(b *testing.B)             { benchAll(b, mode{}) }
+func BenchmarkRepeatParallel(b *testing.B)     { benchAll(b, mode{parallel: true}) }
+
+// floorName names the floor's sub-benchmarks.
+const floorName = "floor"
+
+// benchNames lists the sub-benchmarks in the order they run.
+func benchNames() []string {
+	names := []string{floorName}
+	for _, lib := range peers.Libraries {
+		names = append(names, lib.Name)
+	}
+	return names
+}
+
+type mode struct{ firstSight, parallel bool }
+
+func benchAll(b *testing.B, m mode) {
+	b.Run(floorName, func(b *testing.B) {
+		f := peers.NewFloor(issuer)
+		measure(b, m, func(_ *worker, header []string) bool {
+			_, err := f.Verify(tokenOf(header))
+			return err == nil
+		})
+	})
+	for _, lib := range peers.Libraries {
+		b.Run(lib.Name, func(b *testing.B) {
+			// A new instance every round, so that no token of a first-sight
+			// round was seen before by the instance measured.
+			s := newSubject(b, lib)
+			checkCases(b, lib.Name, serveHTTP(s.Handler), cases)
+			if b.Failed() {
+				b.FailNow()
+			}
+			if !m.firstSight {
+				if status, body := serveHTTP(s.Handler)(tokenOf(repeatHeader()[0])); status != http.StatusOK {
+					b.Fatalf("%s: the repeated token was refused: %d %q", lib.Name, status, body)
+				}
+			}
+			measure(b, m, func(w *worker, header []string) bool {
+				w.req.Header["Authorization"] = header
+				w.rw.status = 0
+				s.Handler.ServeHTTP(&w.rw, w.req)
+				return w.rw.status == http.StatusOK
+			})
+		})
+	}
+}
+
+// worker is one goroutine's reusable request and response writer, so that
+// the loop allocates nothing of its own.
+type worker struct {
+	req *http.Request
+	rw  discardWriter
+}
+
+func newWorker() *worker {
+	return &worker{
+		req: httptest.NewRequest(http.MethodGet, "/", nil),
+		rw:  discardWriter{header: http.Header{}},
+	}
+}
+
+// discardWriter is a ResponseWriter that keeps the status and drops the body.
+type discardWriter struct {
+	header http.Header
+	status int
+}
+
+func (w *discardWriter) Header() http.Header { return w.header }
+
+func (w *discardWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *discardWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return len(p), nil
+}
+
+func (w *discardWriter) WriteString(s string) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return len(s), nil
+}
+
+// chunk is how many pool indices a parallel worker takes at a time.
+const chunk = 16
+
+// measure times step over b.N tokens — distinct pool tokens on first sight,
+// the repeat token otherwise — and fails the benchmark if any step failed
+// or if the API was asked anything while the timer ran.
+func measure(b *testing.B, m mode, step func(w *worker, header []string) bool) {
+	var headers [][]string
+	if m.firstSight {
+		headers = poolHeaders(b, b.N+chunk*runtime.GOMAXPROCS(0))
+	} else {
+		headers = repeatHeader()
+	}
+	last := len(headers) - 1
+	var failed atomic.Int64
+	var ms0, ms1 runtime.MemStats
+	before := api.Requests()
+	runtime.ReadMemStats(&ms0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	if m.parallel {
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			w := newWorker()
+			var i, end int64
+			bad := int64(0)
+			for pb.Next() {
+				if i == end {
+					end = next.Add(chunk)
+					i = end - chunk
+				}
+				if !step(w, headers[min(int(i), last)]) {
+					bad++
+				}
+				i++
+			}
+			failed.Add(bad)
+		})
+	} else {
+		w := newWorker()
+		bad := int64(0)
+		for i := range b.N {
+			if !step(w, headers[min(i, last)]) {
+				bad++
+			}
+		}
+		failed.Store(bad)
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&ms1)
+	after := api.Requests()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d of %d requests were not answered 200", n, b.N)
+	}
+	if after != before {
+		b.Fatalf("the API was asked while timed: %+v before, %+v after", before, after)
+	}
+	r := result{
+		n:           b.N,
+		nsPerOp:     float64(b.Elapsed().Nanoseconds()) / float64(b.N),
+		bytesPerOp:  float64(ms1.TotalAlloc-ms0.TotalAlloc) / float64(b.N),
+		allocsPerOp: float64(ms1.Mallocs-ms0.Mallocs) / float64(b.N),
+	}
+	record(b.Name(), r)
+	if m.firstSight && b.Name() == benchName(m, floorName) {
+		setFloor(m.parallel, r.nsPerOp)
+	}
+	b.ReportMetric(r.nsPerOp/floorNsPerOp(m.parallel), "x-floor")
+}
+
+func benchName(m mode, sub string) string {
+	name := "BenchmarkRepeat"
+	if m.firstSight {
+		name = "BenchmarkFirstSight"
+	}
+	if m.parallel {
+		name += "Parallel"
+	}
+	return name + "/" + sub
+}
+
+// The floor's first-sight ns/op per concurrency, the denominator of x-floor.
+var floorNs = struct {
+	sync.Mutex
+	byParallel map[bool]float64
+}{byParallel: map[bool]float64{}}
+
+func setFloor(parallel bool, ns float64) {
+	floorNs.Lock()
+	defer floorNs.Unlock()
+	floorNs.byParallel[parallel] = ns
+}
+
+// floorNsPerOp returns the floor's first-sight figure at the concurrency,
+// measuring it now when -bench left BenchmarkFirstSight*/floor out.
+func floorNsPerOp(parallel bool) float64 {
+	floorNs.Lock()
+	ns, ok := floorNs.byParallel[parallel]
+	floorNs.Unlock()
+	if ok {
+		return ns
+	}
+	f := peers.NewFloor(issuer)
+	res := testing.Benchmark(func(b *testing.B) {
+		headers := poolHeaders(b, b.N+chunk*runtime.GOMAXPROCS(0))
+		b.ResetTimer()
+		if parallel {
+			var next atomic.Int64
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					_, _ = f.Verify(tokenOf(headers[next.Add(1)-1]))
+				}
+			})
+			return
+		}
+		for i := range b.N {
+			_, _ = f.Verify(tokenOf(headers[i]))
+		}
+	})
+	ns = float64(res.T.Nanoseconds()) / float64(res.N)
+	setFloor(parallel, ns)
+	return ns
+}
+
+// The first-sight tokens: a pool of distinct valid tokens shared by every
+// benchmark, grown (with the timer stopped) to what the largest round
+// needs. Each round uses a new instance of its library, so every token of
+// a round is new to it. Tokens are stored as ready header values.
+var pool struct {
+	sync.Mutex
+	issuedAt time.Time
+	headers  [][]string
+}
+
+func poolHeaders(b *testing.B, n int) [][]string {
+	b.Helper()
+	pool.Lock()
+	defer pool.Unlock()
+	if time.Since(pool.issuedAt) > tokenLifetime/2 {
+		pool.issuedAt, pool.headers = time.Now(), nil
+	}
+	if have := len(pool.headers); have < n {
+		issuedAt := pool.issuedAt
+		tokens, err := issuer.SignEach(n-have, func(k int) fixture.Claims {
+			return issuer.ValidClaims(have+k, issuedAt, tokenLifetime)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, t := range tokens {
+			pool.headers = append(pool.headers, []string{"Bearer " + t})
+		}
+	}
+	return pool.headers[:n]
+}
+
+// tokenOf returns the token of an Authorization header value (a substring:
+// no copy).
+func tokenOf(header []string) string { return header[0][len("Bearer "):] }
+
+// repeatSession numbers the repeated token's session, apart from the pool's.
+const repeatSession = 1 << 29
+
+var repeatHeader = sync.OnceValue(func() [][]string {
+	token, err := issuer.Sign(issuer.ValidClaims(repeatSession, time.Now(), tokenLifetime))
+	if err != nil {
+		panic(err)
+	}
+	return [][]string{{"Bearer " + token}}
+})
