@@ -1,0 +1,22 @@
+// Package stytchchi puts Stytch authentication and RBAC authorization in
+// front of a go-chi/chi/v5 router. (The package is named stytchchi so that it
+// does not clash with chi itself in your imports; its directory is chi.)
+//
+// Two ways, which combine:
+//
+//   - Per route, with RequireAction in r.With(...) or in a route group's Use.
+//   - From one RouteTable: rules keyed by method and chi route pattern
+//     ("GET /documents/{id}"), installed once with r.Use on the top-level
+//     router. Before chi routes a request, the table finds the route chi
+//     will serve (with chi's own matcher, through mounts, sub-routers and
+//     groups, as the full pattern chi.Context.RoutePattern reports) and
+//     applies its rule. A route without a rule is refused with 403 by
+//     default, so a route added without a rule is closed rather than open;
+//     Audit walks the router (chi.Walk) and lists such routes, so a test or
+//     a start-up check fails before one ships; Validate checks every rule
+//     against the loaded RBAC policy, so a misspelt resource or action is
+//     found before it denies every request.
+//
+// The Rule values and the audit and validation errors are those of package
+// nethttp, the adapter for http.ServeMux.
+package stytchchi

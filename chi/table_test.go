@@ -1,0 +1,92 @@
+package stytchchi_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	stytchchi "github.com/stytchmw/stytchmw/chi"
+	"github.com/stytchmw/stytchmw/nethttp"
+	"github.com/stytchmw/stytchmw/policy"
+)
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name string
+		cfg  stytchchi.Config
+	}{
+		{"no authenticator", stytchchi.Config{Rules: stytchchi.Rules{"/": stytchchi.Public()}}},
+		{"no rules", stytchchi.Config{Authenticator: f.auth}},
+		{"zero rule", stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{"GET /x": {}}}},
+		{"require without action", stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{"GET /x": stytchchi.Require("documents", "")}}},
+		{"no slash", stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{"GET x": stytchchi.Public()}}},
+		{"bad method", stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{"G/T /x": stytchchi.Public()}}},
+		{"space in pattern", stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{"GET /x /y": stytchchi.Public()}}},
+		{"same route twice", stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{
+			"GET /x": stytchchi.Public(), "get /x/": stytchchi.Authenticated()}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := stytchchi.New(tc.cfg); !errors.Is(err, stytchchi.ErrInvalidConfig) {
+				t.Errorf("New: %v, want ErrInvalidConfig", err)
+			}
+		})
+	}
+}
+
+func TestRule(t *testing.T) {
+	f := newFixture(t)
+	table := newTable(t, stytchchi.Config{Authenticator: f.auth, Rules: documentRules()})
+	tests := []struct {
+		method, pattern string
+		want            string
+	}{
+		{"GET", "/documents/{id}", "require documents:read"},
+		{"POST", "/documents", "require documents:create"}, // written "POST /documents/"
+		{"GET", "/documents/", "require documents:read"},
+		{"PUT", "/static/*", "public"}, // the pattern's rule for every method
+		{"GET", "/forgotten", ""},
+	}
+	for _, tc := range tests {
+		rule, ok := table.Rule(tc.method, tc.pattern)
+		if got := map[bool]string{true: rule.String()}[ok]; got != tc.want {
+			t.Errorf("Rule(%s, %s) = %q, want %q", tc.method, tc.pattern, got, tc.want)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	cache, err := policy.New(ctx, policy.Config{Client: f.srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+
+	good := newTable(t, stytchchi.Config{Authenticator: f.auth, Rules: documentRules()})
+	if err := good.Validate(cache); err != nil {
+		t.Errorf("Validate of the document rules: %v", err)
+	}
+
+	typos := documentRules()
+	typos["GET /documents/{id}"] = stytchchi.Require("documents", "raed")
+	typos["GET /admin/stats"] = stytchchi.Require("document", "delete")
+	bad := newTable(t, stytchchi.Config{Authenticator: f.auth, Rules: typos})
+	err = bad.Validate(cache)
+	var v *nethttp.ValidationError
+	if !errors.As(err, &v) {
+		t.Fatalf("Validate: %v, want a *ValidationError", err)
+	}
+	if len(v.Rules) != 2 || v.Rules[0].Route != "GET /admin/stats" || v.Rules[1].Route != "GET /documents/{id}" {
+		t.Fatalf("Validate found %+v, want GET /admin/stats and GET /documents/{id}", v.Rules)
+	}
+	if !errors.Is(v.Rules[0].Err, policy.ErrUnknownResource) || !errors.Is(v.Rules[1].Err, policy.ErrUnknownAction) {
+		t.Errorf("Validate errors %v / %v, want unknown resource / unknown action", v.Rules[0].Err, v.Rules[1].Err)
+	}
+	if !errors.Is(err, policy.ErrUnknownAction) || !strings.Contains(err.Error(), `"raed"`) {
+		t.Errorf("Validate error %q should match ErrUnknownAction and name the typo", err)
+	}
+}
