@@ -218,15 +218,17 @@ func TestAttest(t *testing.T) {
 func TestRegisterExternalTokenValidation(t *testing.T) {
 	t.Parallel()
 	srv := sharedServer(t)
-	u := mustUser(t, srv, "register@example.com")
-	mustRegister(t, srv, ExternalToken{Endpoint: EndpointMigrate, Token: "register-taken", Email: "register-x@example.com"})
+	email := uniqueEmail("register")
+	u := mustUser(t, srv, email)
+	taken := "taken-" + newUUID()
+	mustRegister(t, srv, ExternalToken{Endpoint: EndpointMigrate, Token: taken, Email: uniqueEmail("register-x")})
 	tests := []struct {
 		name string
 		et   ExternalToken
 	}{
 		{"unknown endpoint", ExternalToken{Endpoint: EndpointAuthenticate, Token: "t", UserID: u.UserID}},
 		{"no token", ExternalToken{Endpoint: EndpointMigrate, Email: "a@example.com"}},
-		{"user and email", ExternalToken{Endpoint: EndpointMigrate, Token: "t", UserID: u.UserID, Email: "register@example.com"}},
+		{"user and email", ExternalToken{Endpoint: EndpointMigrate, Token: "t", UserID: u.UserID, Email: email}},
 		{"exchange without user", ExternalToken{Endpoint: EndpointExchangeAccessToken, Token: "t", Scopes: []string{"full_access"}}},
 		{"attest without profile", ExternalToken{Endpoint: EndpointAttest, Token: "t", UserID: u.UserID}},
 		{"profile off attest", ExternalToken{Endpoint: EndpointMigrate, Token: "t", UserID: u.UserID, ProfileID: "p"}},
@@ -234,7 +236,7 @@ func TestRegisterExternalTokenValidation(t *testing.T) {
 		{"unknown user", ExternalToken{Endpoint: EndpointAttest, Token: "t", UserID: "user-test-x", ProfileID: "p"}},
 		{"unknown email", ExternalToken{Endpoint: EndpointAttest, Token: "t", Email: "nobody@example.com", ProfileID: "p"}},
 		{"bad email", ExternalToken{Endpoint: EndpointMigrate, Token: "t", Email: "not an email"}},
-		{"duplicate", ExternalToken{Endpoint: EndpointMigrate, Token: "register-taken", Email: "y@example.com"}},
+		{"duplicate", ExternalToken{Endpoint: EndpointMigrate, Token: taken, Email: "y@example.com"}},
 	}
 	for _, tt := range tests {
 		if err := srv.RegisterExternalToken(tt.et); err == nil {
@@ -242,5 +244,5 @@ func TestRegisterExternalTokenValidation(t *testing.T) {
 		}
 	}
 	// The same token may serve two endpoints.
-	mustRegister(t, srv, ExternalToken{Endpoint: EndpointAttest, Token: "register-taken", UserID: u.UserID, ProfileID: "p"})
+	mustRegister(t, srv, ExternalToken{Endpoint: EndpointAttest, Token: taken, UserID: u.UserID, ProfileID: "p"})
 }

@@ -35,6 +35,12 @@ func frozenServer(t *testing.T) *Server {
 	return newTestServer(t, Config{Now: fixedNow})
 }
 
+// uniqueEmail returns an email address no other test (nor another run of
+// this one, with -count) uses on the shared server.
+func uniqueEmail(prefix string) string {
+	return prefix + "-" + newUUID() + "@example.com"
+}
+
 func mustUser(t *testing.T, srv *Server, email string, roles ...string) client.User {
 	t.Helper()
 	u, err := srv.CreateUser(context.Background(), UserParams{Email: email, Name: "Test User", Roles: roles})

@@ -102,7 +102,7 @@ var stytchTimestamp = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
 func TestJWTHasStytchsExactShape(t *testing.T) {
 	t.Parallel()
 	srv := sharedServer(t)
-	u := mustUser(t, srv, "shape@example.com", "editor", "reader")
+	u := mustUser(t, srv, uniqueEmail("shape"), "editor", "reader")
 	factorTime := fixedNow.Add(-time.Hour)
 	g := mustSession(t, srv, SessionParams{
 		UserID:          u.UserID,
@@ -211,7 +211,7 @@ func mustJSON(t *testing.T, v any) string {
 func TestDefaultFactorIsEmailMagicLinkWithSubObject(t *testing.T) {
 	t.Parallel()
 	srv := sharedServer(t)
-	u := mustUser(t, srv, "factor@example.com")
+	u := mustUser(t, srv, uniqueEmail("factor"))
 	g := mustSession(t, srv, SessionParams{UserID: u.UserID})
 	verifyJWX(t, srv, g.SessionJWT)
 	var raw map[string]json.RawMessage
@@ -225,7 +225,7 @@ func TestDefaultFactorIsEmailMagicLinkWithSubObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"type":"magic_link","delivery_method":"email","last_authenticated_at":"` + fixedNow.Format(time.RFC3339) +
-		`","email_factor":{"email_id":"` + u.Emails[0].EmailID + `","email_address":"factor@example.com"}}`
+		`","email_factor":{"email_id":"` + u.Emails[0].EmailID + `","email_address":"` + u.Emails[0].Email + `"}}`
 	if len(sc.Factors) != 1 || string(sc.Factors[0]) != want {
 		t.Errorf("factors = %s, want [%s]", raw[SessionClaim], want)
 	}
