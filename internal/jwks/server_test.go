@@ -73,7 +73,7 @@ type keyServer struct {
 	hold   chan struct{} // when set, requests wait for it to close
 }
 
-func newKeyServer(t *testing.T) *keyServer {
+func newKeyServer(t testing.TB) *keyServer {
 	t.Helper()
 	s := &keyServer{status: http.StatusOK, arrived: make(chan struct{}, 64)}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
@@ -103,7 +103,7 @@ func (s *keyServer) handle(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve makes the server answer 200 with these keys.
-func (s *keyServer) serve(t *testing.T, keys ...map[string]any) {
+func (s *keyServer) serve(t testing.TB, keys ...map[string]any) {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"keys": keys, "request_id": "request-id-test", "status_code": 200})
 	if err != nil {

@@ -334,3 +334,24 @@ func TestNewRejectsAnUnusableConfig(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkKey is the request path for a kid that is held: one atomic load
+// and a map lookup, no lock and no allocation.
+func BenchmarkKey(b *testing.B) {
+	srv := newKeyServer(b)
+	srv.serve(b, rsaJWK("kid-a", &keyA.PublicKey, nil), rsaJWK("kid-b", &keyB.PublicKey, nil))
+	s, err := New(context.Background(), Config{URL: srv.URL})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.Key(context.Background(), "kid-b"); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

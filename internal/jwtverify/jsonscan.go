@@ -64,8 +64,9 @@ func (m *members) next() (name string, value []byte, ok bool, err error) {
 	}
 	rawName := d[m.pos:end]
 	if escaped {
-		if err := json.Unmarshal(rawName, &name); err != nil {
-			return "", nil, false, errSyntax
+		name, err = unquote(rawName)
+		if err != nil {
+			return "", nil, false, err
 		}
 	} else {
 		name = bytesString(rawName[1 : len(rawName)-1])
@@ -137,13 +138,20 @@ func stringValue(raw []byte) (s string, ok bool) {
 	}
 	for _, c := range raw[1 : len(raw)-1] {
 		if c == '\\' {
-			if json.Unmarshal(raw, &s) != nil {
-				return "", false
-			}
-			return s, true
+			s, err := unquote(raw)
+			return s, err == nil
 		}
 	}
 	return bytesString(raw[1 : len(raw)-1]), true
+}
+
+// unquote decodes a JSON string with escapes (the rare, slow path).
+func unquote(raw []byte) (string, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", errSyntax
+	}
+	return s, nil
 }
 
 // forEachString calls fn with each element of a raw JSON array, which must
@@ -263,21 +271,30 @@ func literal(d []byte, pos int, lit string) (int, error) {
 	return pos + len(lit), nil
 }
 
+// plainStringByte[c] is true for the bytes a JSON string holds as they are:
+// all but the quote, the backslash and control characters.
+var plainStringByte = func() (t [256]bool) {
+	for c := 0x20; c < len(t); c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // scanString validates the JSON string starting at d[pos] == '"' and
 // returns the position after its closing quote and whether it holds escapes.
 func scanString(d []byte, pos int) (end int, escaped bool, err error) {
 	i := pos + 1
-	for i < len(d) {
-		c := d[i]
-		switch {
-		case c == '"':
-			return i + 1, escaped, nil
-		case c < 0x20:
-			return 0, false, errSyntax
-		case c != '\\':
+	for {
+		for i < len(d) && plainStringByte[d[i]] {
 			i++
-			continue
 		}
+		if i >= len(d) || d[i] < 0x20 {
+			return 0, false, errSyntax
+		}
+		if d[i] == '"' {
+			return i + 1, escaped, nil
+		}
+		// A backslash.
 		escaped = true
 		if i+1 >= len(d) {
 			return 0, false, errSyntax
@@ -309,7 +326,6 @@ func scanString(d []byte, pos int) (end int, escaped bool, err error) {
 			return 0, false, errSyntax
 		}
 	}
-	return 0, false, errSyntax
 }
 
 func hex4(d []byte, pos int) (rune, bool) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/stytchmw/stytchmw/client"
@@ -137,10 +138,12 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Result, error) {
 		return nil, fail(ErrTooLarge, fmt.Sprintf("%d bytes, the limit is %d", len(token), v.maxBytes))
 	}
 	now := v.now()
-	var sum [32]byte
+	// One pass of SHA-256 yields both the hash of the signing input (for the
+	// signature) and the hash of the whole token (the cache key).
+	var inputHash, tokenHash [32]byte
+	hashToken(token, v.cache != nil, &inputHash, &tokenHash)
 	if v.cache != nil {
-		sum = sha256.Sum256(stringBytes(token))
-		if e := v.cache.get(&sum); e != nil && now.Before(e.deadline) {
+		if e := v.cache.get(&tokenHash); e != nil && now.Before(e.deadline) {
 			if err := v.checkTimes(now, e); err != nil {
 				return nil, err
 			}
@@ -148,7 +151,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Result, error) {
 			return &r, nil
 		}
 	}
-	e, err := v.verify(ctx, token)
+	e, err := v.verify(ctx, token, &inputHash)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +170,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Result, error) {
 			}
 		}
 		if now.Before(e.deadline) {
-			v.cache.put(&sum, e, now)
+			v.cache.put(&tokenHash, e, now)
 		}
 	}
 	r := e.result
@@ -175,7 +178,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Result, error) {
 }
 
 // verify runs every check but the time claims.
-func (v *Verifier) verify(ctx context.Context, raw string) (*verified, error) {
+func (v *Verifier) verify(ctx context.Context, raw string, inputHash *[32]byte) (*verified, error) {
 	var sigBuf [maxSignatureBytes]byte
 	t, err := splitToken(raw, &sigBuf)
 	if err != nil {
@@ -204,11 +207,27 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*verified, error) {
 	case pub == nil:
 		return nil, fail(ErrKeysUnavailable, "the key source returned no key")
 	}
-	hashed := sha256.Sum256(stringBytes(t.signingInput))
-	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, hashed[:], t.sig); err != nil {
+	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, inputHash[:], t.sig); err != nil {
 		return nil, fail(ErrSignature, "RS256 signature does not verify")
 	}
 	return newVerified(&c, t.payload, kid)
+}
+
+// hashToken sets inputHash to the SHA-256 of the token's signing input
+// (everything before its last dot; splitToken later makes sure that is the
+// signing input) and, when whole is set, tokenHash to the SHA-256 of the
+// whole token.
+func hashToken(token string, whole bool, inputHash, tokenHash *[32]byte) {
+	dot := max(0, strings.LastIndexByte(token, '.'))
+	if !whole {
+		*inputHash = sha256.Sum256(stringBytes(token[:dot]))
+		return
+	}
+	d := sha256.New()
+	d.Write(stringBytes(token[:dot]))
+	d.Sum(inputHash[:0])
+	d.Write(stringBytes(token[dot:]))
+	d.Sum(tokenHash[:0])
 }
 
 // checkTimes checks iat, nbf and exp against now with the clock tolerance:

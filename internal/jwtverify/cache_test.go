@@ -1,0 +1,180 @@
+package jwtverify
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestCacheHitSharesTheSessionAndSkipsTheKeyLookup(t *testing.T) {
+	f := newFixture(t, nil)
+	tok := makeToken(keyA, kidA, nil)
+	first, err := f.v.Verify(t.Context(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := f.v.Verify(t.Context(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Session != first.Session {
+		t.Error("a hit returned another *client.Session")
+	}
+	if n := f.keys.lookups.Load(); n != 1 {
+		t.Errorf("key lookups = %d, want 1", n)
+	}
+	// The Result itself is a copy: changing it does not change the cache.
+	second.KeyID = "changed"
+	third, _ := f.v.Verify(t.Context(), tok)
+	if third.KeyID != kidA {
+		t.Errorf("KeyID = %q after a caller changed its Result", third.KeyID)
+	}
+	// Keyed by the SHA-256 of the token.
+	if f.v.cache.get(new(sha256.Sum256([]byte(tok)))) == nil {
+		t.Error("no entry under the token's SHA-256")
+	}
+}
+
+func TestCacheEntryLifetime(t *testing.T) {
+	exp := t0.Add(5 * time.Minute)
+	age := 2 * time.Minute
+	for _, tc := range []struct {
+		name      string
+		cfg       func(*Config)
+		now       time.Time
+		want      error
+		wantFresh bool // a full verification (key lookup) happens
+	}{
+		{"before exp: hit", nil, exp.Add(-time.Nanosecond), nil, false},
+		{"at exp: not cached any more", nil, exp, ErrExpired, true},
+		{"within the tolerance after exp: verified again", func(c *Config) { c.ClockTolerance = time.Minute },
+			exp.Add(time.Second), nil, true},
+		{"before iat+MaxTokenAge: hit", func(c *Config) { c.MaxTokenAge = &age }, t0.Add(age - time.Nanosecond), nil, false},
+		{"at iat+MaxTokenAge: verified again", func(c *Config) { c.MaxTokenAge = &age }, t0.Add(age), nil, true},
+		{"MaxTokenAge zero: never cached", func(c *Config) { c.MaxTokenAge = new(time.Duration) }, t0.Add(time.Minute), nil, true},
+		{"cache disabled", func(c *Config) { c.CacheSize = -1 }, t0.Add(time.Minute), nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, tc.cfg)
+			tok := makeToken(keyA, kidA, nil)
+			f.clock.set(t0.Add(time.Second))
+			if _, err := f.v.Verify(t.Context(), tok); err != nil {
+				t.Fatal(err)
+			}
+			f.clock.set(tc.now)
+			res, err := f.v.Verify(t.Context(), tok)
+			if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
+				t.Fatalf("Verify: %v, want %v", err, tc.want)
+			}
+			if res == nil {
+				t.Fatal("no Result")
+			}
+			if fresh := f.keys.lookups.Load() == 2; fresh != tc.wantFresh {
+				t.Fatalf("verified again: %v, want %v", fresh, tc.wantFresh)
+			}
+		})
+	}
+}
+
+func TestCacheHitRechecksTheTimeClaims(t *testing.T) {
+	f := newFixture(t, nil)
+	tok := makeToken(keyA, kidA, func(_, c map[string]any) { c["iat"] = t0.Unix() - 60 })
+	if _, err := f.v.Verify(t.Context(), tok); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.set(t0.Add(-time.Second)) // the clock stepped back before nbf
+	if _, err := f.v.Verify(t.Context(), tok); !errors.Is(err, ErrNotYetValid) {
+		t.Fatalf("Verify: %v, want ErrNotYetValid", err)
+	}
+	if n := f.keys.lookups.Load(); n != 1 {
+		t.Fatalf("key lookups = %d, want 1 (answered from the cache)", n)
+	}
+}
+
+func TestCacheHoldsOnlyFullyVerifiedTokens(t *testing.T) {
+	f := newFixture(t, nil)
+	valid := makeToken(keyA, kidA, nil)
+	forged := valid[:len(valid)-8] + "AAAAAAAA"
+	expired := makeToken(keyA, kidA, func(_, c map[string]any) { c["exp"] = t0.Unix() + 10 })
+	for _, tok := range []string{forged, forged, expired, expired} {
+		if _, err := f.v.Verify(t.Context(), tok); err == nil {
+			t.Fatal("accepted")
+		}
+	}
+	if n := f.v.cache.len(); n != 0 {
+		t.Fatalf("cache holds %d entries after failures", n)
+	}
+	if n := f.keys.lookups.Load(); n != 4 {
+		t.Fatalf("key lookups = %d, want 4", n)
+	}
+}
+
+func TestCacheIsBounded(t *testing.T) {
+	for _, size := range []int{1, 5, 40} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			f := newFixture(t, func(c *Config) { c.CacheSize = size })
+			for i := range 3 * size {
+				tok := makeToken(keyA, kidA, func(_, c map[string]any) { c["sub"] = fmt.Sprint("user-test-", i) })
+				if _, err := f.v.Verify(t.Context(), tok); err != nil {
+					t.Fatal(err)
+				}
+				if n := f.v.cache.len(); n > size {
+					t.Fatalf("cache holds %d entries, bound %d", n, size)
+				}
+			}
+		})
+	}
+}
+
+func TestEvictionPrefersExpiredEntries(t *testing.T) {
+	c := &tokenCache{shards: make([]cacheShard, 1), perShard: 4}
+	c.shards[0].entries = map[[32]byte]*verified{}
+	now := t0
+	key := func(i byte) *[32]byte { return &[32]byte{i} }
+	c.put(key(1), &verified{deadline: now.Add(time.Hour)}, now)
+	c.put(key(2), &verified{deadline: now.Add(time.Second)}, now) // expired below
+	c.put(key(3), &verified{deadline: now.Add(2 * time.Hour)}, now)
+	c.put(key(4), &verified{deadline: now.Add(3 * time.Hour)}, now)
+	c.put(key(5), &verified{deadline: now.Add(time.Hour)}, now.Add(time.Minute))
+	if c.get(key(2)) != nil || c.len() != 4 {
+		t.Fatalf("the expired entry was not the one evicted (len %d)", c.len())
+	}
+	// Nothing expired: the entry that expires first goes.
+	c.put(key(6), &verified{deadline: now.Add(4 * time.Hour)}, now.Add(time.Minute))
+	if c.get(key(1)) != nil && c.get(key(5)) != nil {
+		t.Fatal("neither entry expiring first was evicted")
+	}
+	if c.get(key(4)) == nil || c.get(key(6)) == nil {
+		t.Fatal("a later-expiring entry was evicted")
+	}
+}
+
+func TestConcurrentVerifyIsRaceFree(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.CacheSize = 16 })
+	var tokens []string
+	for i := range 24 {
+		tokens = append(tokens, makeToken(keyA, kidA, func(_, c map[string]any) { c["sub"] = fmt.Sprint("user-test-", i) }))
+	}
+	forged := tokens[0][:len(tokens[0])-8] + "AAAAAAAA"
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Go(func() {
+			for i := range 200 {
+				tok := tokens[(g+i)%len(tokens)]
+				res, err := f.v.Verify(t.Context(), tok)
+				if err != nil || res.Session.UserID == "" {
+					t.Errorf("Verify: %v", err)
+					return
+				}
+				if _, err := f.v.Verify(t.Context(), forged); !errors.Is(err, ErrSignature) {
+					t.Errorf("forged: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,154 @@
+package jwtverify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// The fuzz targets replay their committed corpus (testdata/fuzz) on every
+// go test run; to search for new inputs:
+//
+//	go test -run '^$' -fuzz '^FuzzVerify$' ./internal/jwtverify
+//	go test -run '^$' -fuzz '^FuzzVerifySigned$' ./internal/jwtverify
+//	go test -run '^$' -fuzz '^FuzzMembers$' ./internal/jwtverify
+
+// verdicts are the errors Verify may return; each one matches one of them.
+var verdicts = []error{ErrTooLarge, ErrMalformed, ErrAlgorithm, ErrHeader, ErrIssuer, ErrAudience,
+	ErrUnknownKey, ErrKeysUnavailable, ErrSignature, ErrExpired, ErrNotYetValid, ErrIssuedInFuture, ErrClaims}
+
+// checkOutcome checks the invariants of any Verify outcome.
+func checkOutcome(t *testing.T, res *Result, err error) {
+	t.Helper()
+	if err != nil {
+		matched := 0
+		for _, v := range verdicts {
+			if errors.Is(err, v) {
+				matched++
+			}
+		}
+		if matched != 1 {
+			t.Fatalf("error %q matches %d verdicts", err, matched)
+		}
+		if (res != nil) != errors.Is(err, ErrExpired) {
+			t.Fatalf("Result %v with error %v", res, err)
+		}
+		if res == nil {
+			return
+		}
+	}
+	s := res.Session
+	if s == nil || s.SessionID == "" || s.UserID == "" || s.Attributes == nil || s.Roles == nil ||
+		s.AuthenticationFactors == nil || s.CustomClaims == nil || res.KeyID == "" {
+		t.Fatalf("incomplete Result %+v / %+v", res, s)
+	}
+	for name := range s.CustomClaims {
+		if name == "iss" || name == "exp" || name == sessionClaimName {
+			t.Fatalf("reserved claim %q among the custom claims", name)
+		}
+	}
+}
+
+func fuzzVerifier(f *testing.F) *Verifier {
+	srv := newJWKSServer(f)
+	set := newKeySet(f, srv, time.Hour)
+	v, err := New(Config{ProjectID: projectID, Issuers: []string{stytchIssuer, customIssuer}, Keys: set,
+		Now: func() time.Time { return t0.Add(time.Minute) }, CacheSize: 64})
+	if err != nil {
+		f.Fatal(err)
+	}
+	return v
+}
+
+// FuzzVerify feeds arbitrary strings as tokens.
+func FuzzVerify(f *testing.F) {
+	f.Add(makeToken(keyA, kidA, nil))
+	v := fuzzVerifier(f)
+	f.Fuzz(func(t *testing.T, token string) {
+		res, err := v.Verify(context.Background(), token)
+		checkOutcome(t, res, err)
+		if err == nil && len(token) > DefaultMaxTokenBytes {
+			t.Fatal("an oversized token was accepted")
+		}
+	})
+}
+
+// FuzzVerifySigned signs arbitrary header and payload bytes with a served
+// key, so that the fuzzer reaches the claims mapping behind the signature.
+func FuzzVerifySigned(f *testing.F) {
+	f.Add([]byte(mustJSON(stytchHeader(kidA))), []byte(mustJSON(stytchClaims(t0))))
+	v := fuzzVerifier(f)
+	f.Fuzz(func(t *testing.T, header, payload []byte) {
+		if len(header)+len(payload) > DefaultMaxTokenBytes {
+			return // refused before parsing; not worth a signature
+		}
+		res, err := v.Verify(context.Background(), rawToken(keyA, string(header), string(payload)))
+		checkOutcome(t, res, err)
+		if err == nil || errors.Is(err, ErrExpired) {
+			// Whatever was accepted is JSON without duplicate top-level
+			// names, in UTF-8.
+			var top map[string]json.RawMessage
+			if !utf8.Valid(payload) || json.Unmarshal(payload, &top) != nil {
+				t.Fatalf("accepted a payload encoding/json refuses: %q", payload)
+			}
+		}
+	})
+}
+
+// FuzzMembers checks the top-level scanner against encoding/json: what it
+// accepts, encoding/json accepts, with the same member names and values.
+func FuzzMembers(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1}`, `{"a":"\u00e9","b":[1,{"c":null}]}`, ` {"a" : true , "b":-0.5e+3 } `,
+		`{"a":1,"a":2}`, `{"\ud83d\ude00":"x"}`, `{"a":"\ud800"}`, `[1]`, `{"a":01}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !utf8.Valid(data) {
+			return // the verifier checks UTF-8 before scanning
+		}
+		names, values, err := scanAll(data)
+		var want map[string]json.RawMessage
+		jsonErr := json.Unmarshal(data, &want)
+		if err != nil {
+			return // stricter than encoding/json is allowed
+		}
+		if jsonErr != nil {
+			t.Fatalf("scanner accepted %q; encoding/json: %v", data, jsonErr)
+		}
+		if len(names) != len(want) {
+			t.Fatalf("%q: %d members, encoding/json %d", data, len(names), len(want))
+		}
+		for i, name := range names {
+			if !bytes.Equal(values[i], want[name]) {
+				t.Fatalf("%q: member %q = %s, encoding/json %s", data, name, values[i], want[name])
+			}
+		}
+	})
+}
+
+// scanAll reads every top-level member of data, refusing duplicates.
+func scanAll(data []byte) ([]string, [][]byte, error) {
+	m, err := newMembers(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		seen   nameSet
+		names  []string
+		values [][]byte
+	)
+	for {
+		name, value, ok, err := m.next()
+		if err != nil || !ok {
+			return names, values, err
+		}
+		if seen.add(name) {
+			return nil, nil, errDupName
+		}
+		names, values = append(names, name), append(values, value)
+	}
+}
