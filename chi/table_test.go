@@ -55,6 +55,17 @@ func TestRule(t *testing.T) {
 			t.Errorf("Rule(%s, %s) = %q, want %q", tc.method, tc.pattern, got, tc.want)
 		}
 	}
+
+	// A method's own rule wins over the pattern's rule for every method.
+	both := newTable(t, stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{
+		"/files/*":        stytchchi.Public(),
+		"DELETE /files/*": stytchchi.Require("documents", "delete"),
+	}})
+	for method, want := range map[string]string{"GET": "public", "DELETE": "require documents:delete"} {
+		if rule, _ := both.Rule(method, "/files/*"); rule.String() != want {
+			t.Errorf("Rule(%s, /files/*) = %s, want %s", method, rule, want)
+		}
+	}
 }
 
 func TestValidate(t *testing.T) {

@@ -26,7 +26,7 @@ type fixture struct {
 	jwt map[string]string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	srv := stytchtest.NewServer(stytchtest.Config{})
