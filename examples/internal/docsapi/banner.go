@@ -117,11 +117,11 @@ func (a *App) printBanner(w io.Writer, name, baseURL string) error {
 		"until its exp (5 minutes at most) or until it is STYTCH_MAX_TOKEN_AGE old, whichever is sooner\n"+
 		"(0s: never), and the opaque token for at most %s, the middleware's session-token cache TTL.\n",
 		middleware.DefaultSessionTokenCacheTTL)
-	b.WriteString(readyLine + "\n")
+	b.WriteString(ReadyLine + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// readyLine ends the banner: the listener accepts connections when it is
-// printed.
-const readyLine = "Press Ctrl-C to stop."
+// ReadyLine ends the banner: the listener accepts connections when it is
+// printed, so tests wait for it.
+const ReadyLine = "Press Ctrl-C to stop."
