@@ -123,9 +123,9 @@ func (s *Server) authorized(r *http.Request) bool {
 	return found && okUser&okPassword == 1
 }
 
-// ServeHTTP routes a request: faults first (as if Stytch itself were
+// serveHTTP routes a request: faults first (as if Stytch itself were
 // failing), then credentials, then the endpoint.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	requestID := s.newID("request-id")
 	rec := &statusRecorder{ResponseWriter: w}

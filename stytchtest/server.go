@@ -181,7 +181,7 @@ func (s *Server) listen(cfg Config) error {
 	s.listener = l
 	s.URL = scheme + "://" + dialableAddr(l.Addr())
 	s.server = &http.Server{
-		Handler:           s,
+		Handler:           http.HandlerFunc(s.serveHTTP),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       time.Minute,
 		MaxHeaderBytes:    64 << 10,
