@@ -67,10 +67,10 @@ func TestParseCurl(t *testing.T) {
 			want: Command{Method: "POST", URL: "http://h/d", Body: `{"t":1}`, Header: http.Header{"Content-Type": {"application/json"}}, Want: 201}},
 		{line: `curl -d 'a=b' http://h/d  # 201: form`,
 			want: Command{Method: "POST", URL: "http://h/d", Body: "a=b", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Want: 201}},
-		{line: `curl -i http://h/  # ok`, errMsg: true},                // no status
-		{line: `curl -i http://h/`, errMsg: true},                      // no comment
-		{line: `curl -k http://h/  # 200: x`, errMsg: true},            // unknown option
-		{line: `curl -X  # 200: x`, errMsg: true},                      // option without value
+		{line: `curl -i http://h/  # ok`, errMsg: true},                 // no status
+		{line: `curl -i http://h/`, errMsg: true},                       // no comment
+		{line: `curl -k http://h/  # 200: x`, errMsg: true},             // unknown option
+		{line: `curl -X  # 200: x`, errMsg: true},                       // option without value
 		{line: `curl -b cookies.txt http://h/  # 200: x`, errMsg: true}, // a cookie file
 		{line: `curl -H "NoColon" http://h/  # 200: x`, errMsg: true},
 		{line: `curl http://h/a http://h/b  # 200: x`, errMsg: true},
