@@ -11,14 +11,14 @@ import (
 	"github.com/stytchmw/stytchmw/middleware"
 )
 
-// Middleware enforces the table. Install it with Use on the top-level router,
-// after any middleware that rewrites the routing path or method
-// (middleware.StripSlashes, middleware.GetHead) and after those that answer
-// requests themselves (CORS preflight, middleware.Heartbeat: those answers
-// are public):
+// Middleware enforces the table. Install it with Use on the top-level
+// router, last: after any middleware that rewrites the routing path or
+// method (StripSlashes and GetHead of go-chi's middleware package) or that
+// answers some requests itself (a CORS preflight handler, Heartbeat; what
+// those answer is public):
 //
 //	r := chi.NewRouter()
-//	r.Use(chimw.RequestID, chimw.Logger, table.Middleware)
+//	r.Use(chimiddleware.RequestID, chimiddleware.StripSlashes, table.Middleware)
 //	r.Get("/documents/{id}", getDocument)
 //
 // For each request it finds, before routing, the route chi will serve, with
@@ -35,15 +35,26 @@ import (
 // a mounted sub-router, or a Group's or With's inline stack, which run after
 // routing) is refused with 500: the patterns would not be the full ones.
 func (t *RouteTable) Middleware(next http.Handler) http.Handler {
-	e := &enforcer{table: t, next: next}
+	// The rules' chains are built now, at Use, so that the Authenticator's
+	// set-up for them (RequireAction loads the RBAC policy) happens at
+	// start-up rather than in the first request.
+	e := &enforcer{table: t, next: next, chains: make(map[routeKey]http.Handler, len(t.rules)), unmapped: next}
+	for k, rule := range t.rules {
+		e.chains[k] = rule.Wrap(t.auth, next)
+	}
+	if !t.allowUnmapped {
+		e.unmapped = refuseUnmapped(t.auth)
+	}
 	e.ctxPool.New = func() any { return chi.NewRouteContext() }
 	return e
 }
 
 // enforcer is the handler Middleware returns.
 type enforcer struct {
-	table *RouteTable
-	next  http.Handler
+	table    *RouteTable
+	next     http.Handler
+	chains   map[routeKey]http.Handler // each rule's chain around next
+	unmapped http.Handler              // the answer to a route without a rule
 
 	ctxPool sync.Pool // *chi.Context for look-ahead matching
 
@@ -101,24 +112,16 @@ func routingPath(rctx *chi.Context, r *http.Request) string {
 }
 
 // learn walks the router once and maps every route to its rule's chain,
-// or to the refusal of unmapped routes.
+// or to the answer for unmapped routes.
 func (e *enforcer) learn(routes chi.Routes) {
 	e.routes = routes
-	chains := make(map[routeKey]http.Handler, len(e.table.rules))
-	for k, rule := range e.table.rules {
-		chains[k] = rule.Wrap(e.table.auth, e.next)
-	}
-	unmapped := e.next
-	if !e.table.allowUnmapped {
-		unmapped = refuseUnmapped(e.table.auth)
-	}
 	e.handlers = make(map[routeKey]http.Handler)
 	_ = chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		k := routeKey{method: method, pattern: canonicalPattern(route)}
 		if rk, ok := e.table.ruleFor(k.method, k.pattern); ok {
-			e.handlers[k] = chains[rk]
+			e.handlers[k] = e.chains[rk]
 		} else {
-			e.handlers[k] = unmapped
+			e.handlers[k] = e.unmapped
 		}
 		if !slices.Contains(e.methods, method) {
 			e.methods = append(e.methods, method)
