@@ -71,15 +71,18 @@ func localError(err error) *Error {
 	return newError(ErrInvalidToken, err)
 }
 
-// checkCredential applies the size and character checks a credential from
-// a Source gets to one passed in directly.
-func (a *Authenticator) checkCredential(token string) error {
+// checkCredential applies the checks every credential gets before it is
+// parsed: present, within MaxCredentialBytes, and for an opaque token (which
+// only Stytch can check) made of token68 characters. A JWT's characters are
+// checked by its strict base64url decoding, so the request path does not
+// scan it twice.
+func (a *Authenticator) checkCredential(kind CredentialKind, token string) error {
 	switch {
 	case token == "":
 		return newError(ErrNoCredential, nil)
 	case len(token) > a.maxCredentialBytes:
 		return newError(ErrCredentialTooLarge, nil)
-	case !isToken68(token):
+	case kind == SessionToken && !isToken68(token):
 		return newError(ErrMalformedCredential, errCredentialChars)
 	}
 	return nil
@@ -110,7 +113,7 @@ type AuthenticateJWTParams struct {
 // or malformed token is refused without an upstream call, and a local
 // authorization denial is final.
 func (a *Authenticator) AuthenticateJWT(ctx context.Context, p AuthenticateJWTParams) (*Auth, error) {
-	if err := a.checkCredential(p.SessionJWT); err != nil {
+	if err := a.checkCredential(SessionJWT, p.SessionJWT); err != nil {
 		return nil, err
 	}
 	age := a.maxAge
@@ -153,7 +156,7 @@ type AuthenticateJWTLocalParams struct {
 // ErrTokenTooOld, where AuthenticateJWT would go remote. It may fetch the
 // JWKS (ErrUnavailable when it cannot), never sessions/authenticate.
 func (a *Authenticator) AuthenticateJWTLocal(ctx context.Context, p AuthenticateJWTLocalParams) (*Auth, error) {
-	if err := a.checkCredential(p.SessionJWT); err != nil {
+	if err := a.checkCredential(SessionJWT, p.SessionJWT); err != nil {
 		return nil, err
 	}
 	age := a.maxAge

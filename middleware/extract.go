@@ -53,7 +53,9 @@ const DefaultMaxCredentialBytes = 8 << 10
 //     Referer headers and browser history).
 //
 // Every credential is checked against Config.MaxCredentialBytes before it
-// is parsed, and must be made of characters a token can hold.
+// is parsed. An opaque token must be made of token68 characters before it
+// may be sent to Stytch; a JWT is checked character by character by its
+// strict base64url decoding.
 type Source struct {
 	// Name identifies the source in Auth.Source, logs and observations,
 	// e.g. "bearer" or "cookie:stytch_session".
@@ -172,7 +174,7 @@ func cookieValue(r *http.Request, name string) string {
 		for line != "" {
 			var part string
 			part, line, _ = strings.Cut(line, ";")
-			part = strings.Trim(part, " \t")
+			part = trimSpace(part)
 			k, v, ok := strings.Cut(part, "=")
 			if !ok || k != name {
 				continue
@@ -186,6 +188,18 @@ func cookieValue(r *http.Request, name string) string {
 		}
 	}
 	return ""
+}
+
+// trimSpace removes the spaces and tabs around a cookie pair (cheaper than
+// strings.Trim with a cutset, which builds a set on every call).
+func trimSpace(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for s != "" && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // credential is what extraction found.
@@ -210,11 +224,8 @@ func (a *Authenticator) extract(r *http.Request) (credential, error) {
 		if token == "" {
 			continue
 		}
-		if len(token) > a.maxCredentialBytes {
-			return credential{source: s}, newError(ErrCredentialTooLarge, nil)
-		}
-		if !isToken68(token) {
-			return credential{source: s}, newError(ErrMalformedCredential, errCredentialChars)
+		if err := a.checkCredential(s.Kind, token); err != nil {
+			return credential{source: s}, err
 		}
 		return credential{token: token, source: s}, nil
 	}

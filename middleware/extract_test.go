@@ -229,3 +229,46 @@ func BenchmarkExtract(b *testing.B) {
 		})
 	}
 }
+
+// FuzzExtract: no input makes extraction panic, and whatever it yields
+// obeys its documented rules.
+func FuzzExtract(f *testing.F) {
+	f.Add("Bearer abc.def.ghi", "stytch_session=tok")
+	f.Add("bearer   x", "")
+	f.Add("Basic dXNlcjpwYXNz", `stytch_session_jwt="a.b.c"; stytch_session=`)
+	f.Add("Bearer", "stytch_session_jwt=; stytch_session_jwt=b")
+	f.Add("Bearer\t\x00", ";;=;stytch_session=\xff")
+	f.Add("", "stytch_session="+strings.Repeat("a", DefaultMaxCredentialBytes+1))
+	a := &Authenticator{sources: DefaultSources(), maxCredentialBytes: DefaultMaxCredentialBytes}
+	f.Fuzz(func(t *testing.T, authorization, cookies string) {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		if authorization != "" {
+			r.Header["Authorization"] = []string{authorization}
+		}
+		if cookies != "" {
+			r.Header["Cookie"] = []string{cookies}
+		}
+		cred, err := a.extract(r)
+		if err != nil {
+			if CodeOf(err) == "" || StatusOf(err) != http.StatusUnauthorized {
+				t.Fatalf("error %v has no 401 code", err)
+			}
+			return
+		}
+		if cred.source == nil {
+			if cred.token != "" {
+				t.Fatal("a token without a source")
+			}
+			return
+		}
+		if cred.token == "" || len(cred.token) > DefaultMaxCredentialBytes {
+			t.Fatalf("token of %d bytes accepted", len(cred.token))
+		}
+		if cred.source.Kind == SessionToken && !isToken68(cred.token) {
+			t.Fatal("an opaque token with characters outside token68 accepted")
+		}
+		if !strings.Contains(authorization, cred.token) && !strings.Contains(cookies, cred.token) {
+			t.Fatal("the token is not from the request")
+		}
+	})
+}

@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 // at it (with the emulator's clock), and an application server over real
 // HTTP whose routes are guarded in every way the package offers.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *stytchtest.Server
 	auth  *Authenticator
 	app   *httptest.Server
@@ -54,7 +54,7 @@ type envOptions struct {
 	before func(*stytchtest.Server) // runs before New (inject faults, …)
 }
 
-func newEnv(t *testing.T, o envOptions) *env {
+func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	scfg := stytchtest.Config{}
 	if o.server != nil {
