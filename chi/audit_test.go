@@ -1,16 +1,14 @@
 package stytchchi_test
 
 import (
-	"errors"
-	"slices"
 	"testing"
 
 	stytchchi "github.com/stytchmw/stytchmw/chi"
-	"github.com/stytchmw/stytchmw/nethttp"
+	"github.com/stytchmw/stytchmw/internal/routertest"
 )
 
 func TestAudit(t *testing.T) {
-	f := newFixture(t)
+	f := routertest.New(t)
 	complete := documentRules()
 	complete["GET /forgotten"] = stytchchi.Authenticated()
 	misspelt := documentRules()
@@ -36,21 +34,8 @@ func TestAudit(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			table := newTable(t, stytchchi.Config{Authenticator: f.auth, Rules: tc.rules})
-			err := table.Audit(documentRouter(table, table.Middleware))
-			if tc.unmapped == nil && tc.unused == nil {
-				if err != nil {
-					t.Fatalf("Audit: %v, want nil", err)
-				}
-				return
-			}
-			var audit *nethttp.AuditError
-			if !errors.As(err, &audit) {
-				t.Fatalf("Audit: %v, want an *AuditError", err)
-			}
-			if !slices.Equal(audit.Unmapped, tc.unmapped) || !slices.Equal(audit.Unused, tc.unused) {
-				t.Errorf("Audit: unmapped %q unused %q, want %q and %q", audit.Unmapped, audit.Unused, tc.unmapped, tc.unused)
-			}
+			table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: tc.rules})
+			routertest.CheckAudit(t, table.Audit(documentRouter(table, table.Middleware)), tc.unmapped, tc.unused)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package stytchchi_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +12,7 @@ import (
 	chimw "github.com/go-chi/chi/v5/middleware"
 
 	stytchchi "github.com/stytchmw/stytchmw/chi"
+	"github.com/stytchmw/stytchmw/internal/routertest"
 	"github.com/stytchmw/stytchmw/middleware"
 )
 
@@ -88,22 +88,9 @@ func newTable(t *testing.T, cfg stytchchi.Config) *stytchchi.RouteTable {
 	return table
 }
 
-// errorType decodes the error_type of a JSON refusal.
-func errorType(t *testing.T, body string) string {
-	t.Helper()
-	var e struct {
-		StatusCode int    `json:"status_code"`
-		ErrorType  string `json:"error_type"`
-	}
-	if err := json.Unmarshal([]byte(body), &e); err != nil {
-		t.Fatalf("refusal body %q is not JSON: %v", body, err)
-	}
-	return e.ErrorType
-}
-
 func TestRouteTable(t *testing.T) {
-	f := newFixture(t)
-	table := newTable(t, stytchchi.Config{Authenticator: f.auth, Rules: documentRules()})
+	f := routertest.New(t)
+	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: documentRules()})
 	r := documentRouter(table, table.Middleware)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "no such page", http.StatusNotFound)
@@ -112,70 +99,47 @@ func TestRouteTable(t *testing.T) {
 	defer ts.Close()
 
 	forbidden := string(middleware.ErrForbidden)
-	tests := []struct {
-		method, path, who string
-		status            int
-		body              string // a substring of the body; for a refusal, its error_type
-		allow             string
-	}{
-		{"GET", "/healthz", "", 200, "route=/healthz user=false", ""},
-		{"GET", "/me", "", 401, string(middleware.ErrNoCredential), ""},
-		{"GET", "/me", "user", 200, "route=/me user=true", ""},
-		{"GET", "/feed", "", 200, "route=/feed user=false", ""},
-		{"GET", "/feed", "user", 200, "route=/feed user=true", ""},
-		{"GET", "/documents", "", 401, string(middleware.ErrNoCredential), ""},
-		{"GET", "/documents", "user", 403, forbidden, ""},
-		{"GET", "/documents", "reader", 200, "route=/documents user=true id= roles=reader", ""},
-		{"GET", "/documents/", "reader", 200, "route=/documents user=true", ""},
-		{"POST", "/documents", "reader", 403, forbidden, ""},
-		{"POST", "/documents", "editor", 200, "route=/documents user=true id= roles=editor", ""},
-		{"GET", "/documents/7", "", 401, string(middleware.ErrNoCredential), ""},
-		{"GET", "/documents/7", "reader", 200, "route=/documents/{id} user=true id=7 roles=reader", ""},
-		{"GET", "/documents/a%2Fb", "", 401, string(middleware.ErrNoCredential), ""},
-		{"GET", "/documents/a%2Fb", "reader", 200, "route=/documents/{id} user=true id=a%2Fb", ""},
-		{"DELETE", "/documents/7", "editor", 403, forbidden, ""},
-		{"DELETE", "/documents/7", "admin", 200, "route=/documents/{id} user=true id=7 roles=admin", ""},
-		{"PUT", "/drafts/7", "editor", 403, forbidden, ""},
-		{"PUT", "/drafts/7", "admin", 200, "route=/drafts/{id} user=true id=7 roles=admin", ""},
-		{"GET", "/admin/stats", "editor", 403, forbidden, ""},
-		{"GET", "/admin/stats", "admin", 200, "route=/admin/stats", ""},
-		{"GET", "/admin/users/9", "reader", 403, forbidden, ""},
-		{"GET", "/admin/users/9", "admin", 200, "route=/admin/*", ""},
-		{"GET", "/admin", "reader", 403, forbidden, ""}, // the mount point itself: the sub-router's catch-all
-		{"GET", "/admin", "admin", 200, "route=/admin/*", ""},
-		{"GET", "/teams/t1/files/f2", "", 401, string(middleware.ErrNoCredential), ""},
-		{"GET", "/teams/t1/files/f2", "reader", 200, "route=/teams/{team}/files/{id} user=true id=f2", ""},
-		{"GET", "/static/hello.txt", "", 200, "hello", ""},
-		{"GET", "/forgotten", "admin", 403, string(middleware.ErrNoRule), ""},
-		{"GET", "/forgotten", "", 403, string(middleware.ErrNoRule), ""},
-		{"GET", "/nowhere", "admin", 404, "no such page", ""},
-		{"PATCH", "/documents/7", "admin", 405, "", "DELETE,GET"},
-		{"HEAD", "/me", "user", 405, "", "GET"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.method+" "+tc.path+" as "+tc.who, func(t *testing.T) {
-			status, allow, body := f.call(t, ts, tc.method, tc.path, tc.who)
-			if status != tc.status {
-				t.Fatalf("status %d, want %d (body %q)", status, tc.status, body)
-			}
-			if allow != tc.allow {
-				t.Errorf("Allow %q, want %q", allow, tc.allow)
-			}
-			if status == 401 || status == 403 {
-				if got := errorType(t, body); got != tc.body {
-					t.Errorf("error_type %q, want %q", got, tc.body)
-				}
-			} else if !strings.Contains(body, tc.body) {
-				t.Errorf("body %q, want it to hold %q", body, tc.body)
-			}
-		})
-	}
+	f.Run(t, ts, []routertest.Case{
+		{Method: "GET", Path: "/healthz", Status: 200, Body: "route=/healthz user=false"},
+		{Method: "GET", Path: "/me", Status: 401, Body: string(middleware.ErrNoCredential)},
+		{Method: "GET", Path: "/me", Who: "user", Status: 200, Body: "route=/me user=true"},
+		{Method: "GET", Path: "/feed", Status: 200, Body: "route=/feed user=false"},
+		{Method: "GET", Path: "/feed", Who: "user", Status: 200, Body: "route=/feed user=true"},
+		{Method: "GET", Path: "/documents", Status: 401, Body: string(middleware.ErrNoCredential)},
+		{Method: "GET", Path: "/documents", Who: "user", Status: 403, Body: forbidden},
+		{Method: "GET", Path: "/documents", Who: "reader", Status: 200, Body: "route=/documents user=true id= roles=reader"},
+		{Method: "GET", Path: "/documents/", Who: "reader", Status: 200, Body: "route=/documents user=true"},
+		{Method: "POST", Path: "/documents", Who: "reader", Status: 403, Body: forbidden},
+		{Method: "POST", Path: "/documents", Who: "editor", Status: 200, Body: "route=/documents user=true id= roles=editor"},
+		{Method: "GET", Path: "/documents/7", Status: 401, Body: string(middleware.ErrNoCredential)},
+		{Method: "GET", Path: "/documents/7", Who: "reader", Status: 200, Body: "route=/documents/{id} user=true id=7 roles=reader"},
+		{Method: "GET", Path: "/documents/a%2Fb", Status: 401, Body: string(middleware.ErrNoCredential)},
+		{Method: "GET", Path: "/documents/a%2Fb", Who: "reader", Status: 200, Body: "route=/documents/{id} user=true id=a%2Fb"},
+		{Method: "DELETE", Path: "/documents/7", Who: "editor", Status: 403, Body: forbidden},
+		{Method: "DELETE", Path: "/documents/7", Who: "admin", Status: 200, Body: "route=/documents/{id} user=true id=7 roles=admin"},
+		{Method: "PUT", Path: "/drafts/7", Who: "editor", Status: 403, Body: forbidden},
+		{Method: "PUT", Path: "/drafts/7", Who: "admin", Status: 200, Body: "route=/drafts/{id} user=true id=7 roles=admin"},
+		{Method: "GET", Path: "/admin/stats", Who: "editor", Status: 403, Body: forbidden},
+		{Method: "GET", Path: "/admin/stats", Who: "admin", Status: 200, Body: "route=/admin/stats"},
+		{Method: "GET", Path: "/admin/users/9", Who: "reader", Status: 403, Body: forbidden},
+		{Method: "GET", Path: "/admin/users/9", Who: "admin", Status: 200, Body: "route=/admin/*"},
+		{Method: "GET", Path: "/admin", Who: "reader", Status: 403, Body: forbidden}, // the mount point itself: the sub-router's catch-all
+		{Method: "GET", Path: "/admin", Who: "admin", Status: 200, Body: "route=/admin/*"},
+		{Method: "GET", Path: "/teams/t1/files/f2", Status: 401, Body: string(middleware.ErrNoCredential)},
+		{Method: "GET", Path: "/teams/t1/files/f2", Who: "reader", Status: 200, Body: "route=/teams/{team}/files/{id} user=true id=f2"},
+		{Method: "GET", Path: "/static/hello.txt", Status: 200, Body: "hello"},
+		{Method: "GET", Path: "/forgotten", Who: "admin", Status: 403, Body: string(middleware.ErrNoRule)},
+		{Method: "GET", Path: "/forgotten", Status: 403, Body: string(middleware.ErrNoRule)},
+		{Method: "GET", Path: "/nowhere", Who: "admin", Status: 404, Body: "no such page"},
+		{Method: "PATCH", Path: "/documents/7", Who: "admin", Status: 405, Allow: "DELETE,GET"},
+		{Method: "HEAD", Path: "/me", Who: "user", Status: 405, Allow: "GET"},
+	})
 }
 
 func TestRouteTableAllowUnmapped(t *testing.T) {
-	f := newFixture(t)
+	f := routertest.New(t)
 	rules := documentRules()
-	table := newTable(t, stytchchi.Config{Authenticator: f.auth, Rules: rules, AllowUnmapped: true})
+	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: rules, AllowUnmapped: true})
 	ts := httptest.NewServer(documentRouter(table, table.Middleware))
 	defer ts.Close()
 
@@ -190,7 +154,7 @@ func TestRouteTableAllowUnmapped(t *testing.T) {
 		{"PATCH", "/documents/7", "admin", 405},
 	}
 	for _, tc := range tests {
-		if status, _, body := f.call(t, ts, tc.method, tc.path, tc.who); status != tc.status {
+		if status, _, body := f.Call(t, ts, tc.method, tc.path, tc.who); status != tc.status {
 			t.Errorf("%s %s as %q: status %d, want %d (body %q)", tc.method, tc.path, tc.who, status, tc.status, body)
 		}
 	}
@@ -202,8 +166,8 @@ func TestRouteTableAllowUnmapped(t *testing.T) {
 // table judges the request as it arrived, and refuses what would otherwise
 // reach a handler it did not decide on.
 func TestRouteTableRewrites(t *testing.T) {
-	f := newFixture(t)
-	table := newTable(t, stytchchi.Config{Authenticator: f.auth, Rules: documentRules()})
+	f := routertest.New(t)
+	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: documentRules()})
 	tests := []struct {
 		name              string
 		use               []func(http.Handler) http.Handler
@@ -221,7 +185,7 @@ func TestRouteTableRewrites(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := httptest.NewServer(documentRouter(table, tc.use...))
 			defer ts.Close()
-			if status, _, body := f.call(t, ts, tc.method, tc.path, tc.who); status != tc.status {
+			if status, _, body := f.Call(t, ts, tc.method, tc.path, tc.who); status != tc.status {
 				t.Errorf("status %d, want %d (body %q)", status, tc.status, body)
 			}
 		})
@@ -231,8 +195,8 @@ func TestRouteTableRewrites(t *testing.T) {
 // TestRouteTableMisinstalled: a table that does not sit on the top-level
 // router's own stack would see partial patterns; it refuses instead.
 func TestRouteTableMisinstalled(t *testing.T) {
-	f := newFixture(t)
-	table := newTable(t, stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{"/*": stytchchi.Public()}})
+	f := routertest.New(t)
+	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"/*": stytchchi.Public()}})
 
 	inGroup := chi.NewRouter()
 	inGroup.Group(func(r chi.Router) {
@@ -261,7 +225,7 @@ func TestRouteTableMisinstalled(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ts := httptest.NewServer(tc.h)
 			defer ts.Close()
-			status, _, body := f.call(t, ts, "GET", tc.path, "admin")
+			status, _, body := f.Call(t, ts, "GET", tc.path, "admin")
 			if status != http.StatusInternalServerError || strings.Contains(body, "route=") {
 				t.Errorf("status %d body %q, want a 500 refusal", status, body)
 			}

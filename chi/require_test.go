@@ -7,19 +7,20 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	stytchchi "github.com/stytchmw/stytchmw/chi"
+	"github.com/stytchmw/stytchmw/internal/routertest"
 )
 
 func TestRequireAction(t *testing.T) {
-	f := newFixture(t)
+	f := routertest.New(t)
 	r := chi.NewRouter()
-	r.With(stytchchi.RequireAction(f.auth, "documents", "delete")).Delete("/documents/{id}", echo)
+	r.With(stytchchi.RequireAction(f.Auth, "documents", "delete")).Delete("/documents/{id}", echo)
 	r.Group(func(r chi.Router) {
-		r.Use(stytchchi.RequireAction(f.auth, "documents", "read"))
+		r.Use(stytchchi.RequireAction(f.Auth, "documents", "read"))
 		r.Get("/documents", echo)
 		r.Get("/documents/{id}", echo)
 	})
 	r.Route("/drafts", func(r chi.Router) {
-		r.Use(stytchchi.RequireAction(f.auth, "documents", "create"))
+		r.Use(stytchchi.RequireAction(f.Auth, "documents", "create"))
 		r.Post("/", echo)
 	})
 	ts := httptest.NewServer(r)
@@ -40,7 +41,7 @@ func TestRequireAction(t *testing.T) {
 		{"POST", "/drafts", "editor", 200},
 	}
 	for _, tc := range tests {
-		if status, _, body := f.call(t, ts, tc.method, tc.path, tc.who); status != tc.status {
+		if status, _, body := f.Call(t, ts, tc.method, tc.path, tc.who); status != tc.status {
 			t.Errorf("%s %s as %q: status %d, want %d (body %q)", tc.method, tc.path, tc.who, status, tc.status, body)
 		}
 	}

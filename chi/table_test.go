@@ -7,24 +7,25 @@ import (
 	"testing"
 
 	stytchchi "github.com/stytchmw/stytchmw/chi"
+	"github.com/stytchmw/stytchmw/internal/routertest"
 	"github.com/stytchmw/stytchmw/nethttp"
 	"github.com/stytchmw/stytchmw/policy"
 )
 
 func TestNewRefusesBadConfig(t *testing.T) {
-	f := newFixture(t)
+	f := routertest.New(t)
 	tests := []struct {
 		name string
 		cfg  stytchchi.Config
 	}{
 		{"no authenticator", stytchchi.Config{Rules: stytchchi.Rules{"/": stytchchi.Public()}}},
-		{"no rules", stytchchi.Config{Authenticator: f.auth}},
-		{"zero rule", stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{"GET /x": {}}}},
-		{"require without action", stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{"GET /x": stytchchi.Require("documents", "")}}},
-		{"no slash", stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{"GET x": stytchchi.Public()}}},
-		{"bad method", stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{"G/T /x": stytchchi.Public()}}},
-		{"space in pattern", stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{"GET /x /y": stytchchi.Public()}}},
-		{"same route twice", stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{
+		{"no rules", stytchchi.Config{Authenticator: f.Auth}},
+		{"zero rule", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"GET /x": {}}}},
+		{"require without action", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"GET /x": stytchchi.Require("documents", "")}}},
+		{"no slash", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"GET x": stytchchi.Public()}}},
+		{"bad method", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"G/T /x": stytchchi.Public()}}},
+		{"space in pattern", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"GET /x /y": stytchchi.Public()}}},
+		{"same route twice", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{
 			"GET /x": stytchchi.Public(), "get /x/": stytchchi.Authenticated()}}},
 	}
 	for _, tc := range tests {
@@ -37,8 +38,8 @@ func TestNewRefusesBadConfig(t *testing.T) {
 }
 
 func TestRule(t *testing.T) {
-	f := newFixture(t)
-	table := newTable(t, stytchchi.Config{Authenticator: f.auth, Rules: documentRules()})
+	f := routertest.New(t)
+	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: documentRules()})
 	tests := []struct {
 		method, pattern string
 		want            string
@@ -57,7 +58,7 @@ func TestRule(t *testing.T) {
 	}
 
 	// A method's own rule wins over the pattern's rule for every method.
-	both := newTable(t, stytchchi.Config{Authenticator: f.auth, Rules: stytchchi.Rules{
+	both := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{
 		"/files/*":        stytchchi.Public(),
 		"DELETE /files/*": stytchchi.Require("documents", "delete"),
 	}})
@@ -69,15 +70,15 @@ func TestRule(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	f := newFixture(t)
+	f := routertest.New(t)
 	ctx := context.Background()
-	cache, err := policy.New(ctx, policy.Config{Client: f.srv.Client()})
+	cache, err := policy.New(ctx, policy.Config{Client: f.Stytch.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cache.Close()
 
-	good := newTable(t, stytchchi.Config{Authenticator: f.auth, Rules: documentRules()})
+	good := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: documentRules()})
 	if err := good.Validate(cache); err != nil {
 		t.Errorf("Validate of the document rules: %v", err)
 	}
@@ -85,7 +86,7 @@ func TestValidate(t *testing.T) {
 	typos := documentRules()
 	typos["GET /documents/{id}"] = stytchchi.Require("documents", "raed")
 	typos["GET /admin/stats"] = stytchchi.Require("document", "delete")
-	bad := newTable(t, stytchchi.Config{Authenticator: f.auth, Rules: typos})
+	bad := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: typos})
 	err = bad.Validate(cache)
 	var v *nethttp.ValidationError
 	if !errors.As(err, &v) {

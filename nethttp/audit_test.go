@@ -3,14 +3,14 @@ package nethttp_test
 import (
 	"errors"
 	"slices"
-	"strings"
 	"testing"
 
+	"github.com/stytchmw/stytchmw/internal/routertest"
 	"github.com/stytchmw/stytchmw/nethttp"
 )
 
 func TestAudit(t *testing.T) {
-	f := newFixture(t)
+	f := routertest.New(t)
 	complete := documentRules()
 	complete["GET /forgotten"] = nethttp.Authenticated()
 	misspelt := documentRules()
@@ -28,26 +28,8 @@ func TestAudit(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			table := newTable(t, nethttp.Config{Authenticator: f.auth, Rules: tc.rules})
-			err := table.Audit(documentMux().Patterns())
-			if tc.unmapped == nil && tc.unused == nil {
-				if err != nil {
-					t.Fatalf("Audit: %v, want nil", err)
-				}
-				return
-			}
-			var audit *nethttp.AuditError
-			if !errors.As(err, &audit) {
-				t.Fatalf("Audit: %v, want an *AuditError", err)
-			}
-			if !slices.Equal(audit.Unmapped, tc.unmapped) || !slices.Equal(audit.Unused, tc.unused) {
-				t.Errorf("Audit: unmapped %q unused %q, want %q and %q", audit.Unmapped, audit.Unused, tc.unmapped, tc.unused)
-			}
-			for _, s := range append(tc.unmapped, tc.unused...) {
-				if !strings.Contains(err.Error(), s) {
-					t.Errorf("Audit error %q does not name %q", err, s)
-				}
-			}
+			table := newTable(t, nethttp.Config{Authenticator: f.Auth, Rules: tc.rules})
+			routertest.CheckAudit(t, table.Audit(documentMux().Patterns()), tc.unmapped, tc.unused)
 		})
 	}
 }

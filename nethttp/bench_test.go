@@ -2,9 +2,9 @@ package nethttp_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
+	"github.com/stytchmw/stytchmw/internal/routertest"
 	"github.com/stytchmw/stytchmw/nethttp"
 )
 
@@ -12,30 +12,19 @@ import (
 // look-ahead match and the rule lookup, on Public patterns so that no
 // authentication is measured. Compare with the mux alone.
 func BenchmarkHandler(b *testing.B) {
-	f := newFixture(b)
+	f := routertest.New(b)
 	rules := documentRules()
 	for k := range rules {
 		rules[k] = nethttp.Public()
 	}
-	table, err := nethttp.New(nethttp.Config{Authenticator: f.auth, Rules: rules})
+	table, err := nethttp.New(nethttp.Config{Authenticator: f.Auth, Rules: rules})
 	if err != nil {
 		b.Fatal(err)
 	}
 	mux := documentMux()
 	for _, path := range []string{"/documents/7", "/teams/t1/files/a/b.txt"} {
 		for name, h := range map[string]http.Handler{"mux": mux, "mux+table": table.Handler(mux)} {
-			b.Run(path+"/"+name, func(b *testing.B) {
-				req := httptest.NewRequest("GET", path, nil)
-				w := httptest.NewRecorder()
-				b.ReportAllocs()
-				for b.Loop() {
-					w.Body.Reset()
-					h.ServeHTTP(w, req)
-				}
-				if w.Code != http.StatusOK {
-					b.Fatalf("status %d", w.Code)
-				}
-			})
+			b.Run(path+"/"+name, func(b *testing.B) { routertest.Serve(b, h, path) })
 		}
 	}
 }

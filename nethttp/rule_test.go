@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/stytchmw/stytchmw/internal/routertest"
 	"github.com/stytchmw/stytchmw/nethttp"
 )
 
@@ -37,7 +38,7 @@ func TestRuleDescribes(t *testing.T) {
 }
 
 func TestRuleWrap(t *testing.T) {
-	f := newFixture(t)
+	f := routertest.New(t)
 	next := http.HandlerFunc(echo)
 	tests := []struct {
 		rule   nethttp.Rule
@@ -53,8 +54,8 @@ func TestRuleWrap(t *testing.T) {
 		{nethttp.Rule{}, "admin", 500}, // a rule no constructor made refuses everything
 	}
 	for _, tc := range tests {
-		ts := httptest.NewServer(tc.rule.Wrap(f.auth, next))
-		status, _, body := f.call(t, ts, "GET", "/", tc.who)
+		ts := httptest.NewServer(tc.rule.Wrap(f.Auth, next))
+		status, _, body := f.Call(t, ts, "GET", "/", tc.who)
 		ts.Close()
 		if status != tc.status {
 			t.Errorf("%s as %q: status %d, want %d (body %q)", tc.rule, tc.who, status, tc.status, body)

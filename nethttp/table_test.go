@@ -1,7 +1,6 @@
 package nethttp_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/stytchmw/stytchmw/internal/routertest"
 	"github.com/stytchmw/stytchmw/middleware"
 	"github.com/stytchmw/stytchmw/nethttp"
 )
@@ -73,85 +73,48 @@ func newTable(t *testing.T, cfg nethttp.Config) *nethttp.RouteTable {
 	return table
 }
 
-// errorType decodes the error_type of a JSON refusal.
-func errorType(t *testing.T, body string) string {
-	t.Helper()
-	var e struct {
-		ErrorType string `json:"error_type"`
-	}
-	if err := json.Unmarshal([]byte(body), &e); err != nil {
-		t.Fatalf("refusal body %q is not JSON: %v", body, err)
-	}
-	return e.ErrorType
-}
-
 func TestRouteTable(t *testing.T) {
-	f := newFixture(t)
-	table := newTable(t, nethttp.Config{Authenticator: f.auth, Rules: documentRules()})
+	f := routertest.New(t)
+	table := newTable(t, nethttp.Config{Authenticator: f.Auth, Rules: documentRules()})
 	ts := httptest.NewServer(table.Handler(documentMux()))
 	defer ts.Close()
 
 	forbidden := string(middleware.ErrForbidden)
-	tests := []struct {
-		method, path, who string
-		status            int
-		body              string // a substring of the body; for a refusal, its error_type
-		allow             string
-	}{
-		{"GET", "/healthz", "", 200, "pattern=GET /healthz user=false", ""},
-		{"GET", "/me", "", 401, string(middleware.ErrNoCredential), ""},
-		{"GET", "/me", "user", 200, "pattern=GET /me user=true", ""},
-		{"GET", "/feed", "", 200, "pattern=GET /feed user=false", ""},
-		{"GET", "/feed", "user", 200, "pattern=GET /feed user=true", ""},
-		{"GET", "/documents", "user", 403, forbidden, ""},
-		{"GET", "/documents", "reader", 200, "pattern=GET /documents user=true id= roles=reader", ""},
-		{"POST", "/documents", "reader", 403, forbidden, ""},
-		{"POST", "/documents", "editor", 200, "roles=editor", ""},
-		{"GET", "/documents/7", "", 401, string(middleware.ErrNoCredential), ""},
-		{"GET", "/documents/7", "reader", 200, "pattern=GET /documents/{id} user=true id=7 roles=reader", ""},
-		{"HEAD", "/documents/7", "", 401, "", ""}, // GET patterns serve HEAD: the GET rule applies
-		{"HEAD", "/documents/7", "reader", 200, "", ""},
-		{"GET", "/documents/a%2Fb", "", 401, string(middleware.ErrNoCredential), ""},
-		{"GET", "/documents/a%2Fb", "reader", 200, "id=a/b", ""},
-		{"DELETE", "/documents/7", "editor", 403, forbidden, ""},
-		{"DELETE", "/documents/7", "admin", 200, "roles=admin", ""},
-		{"GET", "/admin/stats", "reader", 403, forbidden, ""},
-		{"GET", "/admin/stats", "admin", 200, "pattern=GET /stats user=true", ""}, // the sub-mux's own pattern
-		{"GET", "/teams/t1/files/a/b.txt", "", 401, string(middleware.ErrNoCredential), ""},
-		{"GET", "/teams/t1/files/a/b.txt", "reader", 200, "pattern=GET /teams/{team}/files/{id...} user=true id=a/b.txt", ""},
-		{"GET", "/static/hello.txt", "", 200, "hello", ""},
-		{"GET", "/forgotten", "admin", 403, string(middleware.ErrNoRule), ""},
-		{"GET", "/documents/../forgotten", "", 403, string(middleware.ErrNoRule), ""}, // a redirect is judged by its target
-		{"GET", "/nowhere", "admin", 404, "404 page not found", ""},
-		{"PATCH", "/documents/7", "admin", 405, "", "DELETE, GET, HEAD"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.method+" "+tc.path+" as "+tc.who, func(t *testing.T) {
-			status, allow, body := f.call(t, ts, tc.method, tc.path, tc.who)
-			if status != tc.status {
-				t.Fatalf("status %d, want %d (body %q)", status, tc.status, body)
-			}
-			if allow != tc.allow {
-				t.Errorf("Allow %q, want %q", allow, tc.allow)
-			}
-			switch {
-			case tc.method == "HEAD":
-			case status == 401 || status == 403:
-				if got := errorType(t, body); got != tc.body {
-					t.Errorf("error_type %q, want %q", got, tc.body)
-				}
-			case !strings.Contains(body, tc.body):
-				t.Errorf("body %q, want it to hold %q", body, tc.body)
-			}
-		})
-	}
+	f.Run(t, ts, []routertest.Case{
+		{Method: "GET", Path: "/healthz", Status: 200, Body: "pattern=GET /healthz user=false"},
+		{Method: "GET", Path: "/me", Status: 401, Body: string(middleware.ErrNoCredential)},
+		{Method: "GET", Path: "/me", Who: "user", Status: 200, Body: "pattern=GET /me user=true"},
+		{Method: "GET", Path: "/feed", Status: 200, Body: "pattern=GET /feed user=false"},
+		{Method: "GET", Path: "/feed", Who: "user", Status: 200, Body: "pattern=GET /feed user=true"},
+		{Method: "GET", Path: "/documents", Who: "user", Status: 403, Body: forbidden},
+		{Method: "GET", Path: "/documents", Who: "reader", Status: 200, Body: "pattern=GET /documents user=true id= roles=reader"},
+		{Method: "POST", Path: "/documents", Who: "reader", Status: 403, Body: forbidden},
+		{Method: "POST", Path: "/documents", Who: "editor", Status: 200, Body: "roles=editor"},
+		{Method: "GET", Path: "/documents/7", Status: 401, Body: string(middleware.ErrNoCredential)},
+		{Method: "GET", Path: "/documents/7", Who: "reader", Status: 200, Body: "pattern=GET /documents/{id} user=true id=7 roles=reader"},
+		{Method: "HEAD", Path: "/documents/7", Status: 401}, // GET patterns serve HEAD: the GET rule applies
+		{Method: "HEAD", Path: "/documents/7", Who: "reader", Status: 200},
+		{Method: "GET", Path: "/documents/a%2Fb", Status: 401, Body: string(middleware.ErrNoCredential)},
+		{Method: "GET", Path: "/documents/a%2Fb", Who: "reader", Status: 200, Body: "id=a/b"},
+		{Method: "DELETE", Path: "/documents/7", Who: "editor", Status: 403, Body: forbidden},
+		{Method: "DELETE", Path: "/documents/7", Who: "admin", Status: 200, Body: "roles=admin"},
+		{Method: "GET", Path: "/admin/stats", Who: "reader", Status: 403, Body: forbidden},
+		{Method: "GET", Path: "/admin/stats", Who: "admin", Status: 200, Body: "pattern=GET /stats user=true"}, // the sub-mux's own pattern
+		{Method: "GET", Path: "/teams/t1/files/a/b.txt", Status: 401, Body: string(middleware.ErrNoCredential)},
+		{Method: "GET", Path: "/teams/t1/files/a/b.txt", Who: "reader", Status: 200, Body: "pattern=GET /teams/{team}/files/{id...} user=true id=a/b.txt"},
+		{Method: "GET", Path: "/static/hello.txt", Status: 200, Body: "hello"},
+		{Method: "GET", Path: "/forgotten", Who: "admin", Status: 403, Body: string(middleware.ErrNoRule)},
+		{Method: "GET", Path: "/documents/../forgotten", Status: 403, Body: string(middleware.ErrNoRule)}, // a redirect is judged by its target
+		{Method: "GET", Path: "/nowhere", Who: "admin", Status: 404, Body: "404 page not found"},
+		{Method: "PATCH", Path: "/documents/7", Who: "admin", Status: 405, Allow: "DELETE, GET, HEAD"},
+	})
 }
 
 // TestRouteTableHost: the pattern the mux picks depends on the host, and so
 // does the rule.
 func TestRouteTableHost(t *testing.T) {
-	f := newFixture(t)
-	table := newTable(t, nethttp.Config{Authenticator: f.auth, Rules: documentRules()})
+	f := routertest.New(t)
+	table := newTable(t, nethttp.Config{Authenticator: f.Auth, Rules: documentRules()})
 	ts := httptest.NewServer(table.Handler(documentMux()))
 	defer ts.Close()
 	for _, tc := range []struct {
@@ -169,7 +132,7 @@ func TestRouteTableHost(t *testing.T) {
 		if tc.host != "" {
 			req.Host = tc.host
 		}
-		req.Header.Set("Authorization", "Bearer "+f.jwt[tc.who])
+		req.Header.Set("Authorization", "Bearer "+f.JWT[tc.who])
 		resp, err := ts.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -182,8 +145,8 @@ func TestRouteTableHost(t *testing.T) {
 }
 
 func TestRouteTableAllowUnmapped(t *testing.T) {
-	f := newFixture(t)
-	table := newTable(t, nethttp.Config{Authenticator: f.auth, Rules: documentRules(), AllowUnmapped: true})
+	f := routertest.New(t)
+	table := newTable(t, nethttp.Config{Authenticator: f.Auth, Rules: documentRules(), AllowUnmapped: true})
 	// A plain http.ServeMux works as well as the recording one.
 	std := http.NewServeMux()
 	std.HandleFunc("GET /documents/{id}", echo)
@@ -199,21 +162,21 @@ func TestRouteTableAllowUnmapped(t *testing.T) {
 		{"/documents/7", "reader", 200},
 		{"/nowhere", "", 404},
 	} {
-		if status, _, body := f.call(t, ts, "GET", tc.path, tc.who); status != tc.status {
+		if status, _, body := f.Call(t, ts, "GET", tc.path, tc.who); status != tc.status {
 			t.Errorf("GET %s as %q: status %d, want %d (body %q)", tc.path, tc.who, status, tc.status, body)
 		}
 	}
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {
-	f := newFixture(t)
+	f := routertest.New(t)
 	for name, cfg := range map[string]nethttp.Config{
 		"no authenticator":       {Rules: nethttp.Rules{"/": nethttp.Public()}},
-		"no rules":               {Authenticator: f.auth},
-		"zero rule":              {Authenticator: f.auth, Rules: nethttp.Rules{"GET /x": {}}},
-		"require without action": {Authenticator: f.auth, Rules: nethttp.Rules{"GET /x": nethttp.Require("documents", "")}},
-		"not a pattern":          {Authenticator: f.auth, Rules: nethttp.Rules{"GET": nethttp.Public()}},
-		"padded pattern":         {Authenticator: f.auth, Rules: nethttp.Rules{" GET /x": nethttp.Public()}},
+		"no rules":               {Authenticator: f.Auth},
+		"zero rule":              {Authenticator: f.Auth, Rules: nethttp.Rules{"GET /x": {}}},
+		"require without action": {Authenticator: f.Auth, Rules: nethttp.Rules{"GET /x": nethttp.Require("documents", "")}},
+		"not a pattern":          {Authenticator: f.Auth, Rules: nethttp.Rules{"GET": nethttp.Public()}},
+		"padded pattern":         {Authenticator: f.Auth, Rules: nethttp.Rules{" GET /x": nethttp.Public()}},
 	} {
 		if _, err := nethttp.New(cfg); !errors.Is(err, nethttp.ErrInvalidConfig) {
 			t.Errorf("%s: New: %v, want ErrInvalidConfig", name, err)

@@ -5,27 +5,28 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/stytchmw/stytchmw/internal/routertest"
 	"github.com/stytchmw/stytchmw/nethttp"
 	"github.com/stytchmw/stytchmw/policy"
 	"github.com/stytchmw/stytchmw/stytchtest"
 )
 
 func TestValidate(t *testing.T) {
-	f := newFixture(t)
-	cache, err := policy.New(context.Background(), policy.Config{Client: f.srv.Client()})
+	f := routertest.New(t)
+	cache, err := policy.New(context.Background(), policy.Config{Client: f.Stytch.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cache.Close()
 
-	if err := newTable(t, nethttp.Config{Authenticator: f.auth, Rules: documentRules()}).Validate(cache); err != nil {
+	if err := newTable(t, nethttp.Config{Authenticator: f.Auth, Rules: documentRules()}).Validate(cache); err != nil {
 		t.Errorf("Validate of the document rules: %v", err)
 	}
 
 	typos := documentRules()
 	typos["DELETE /documents/{id}"] = nethttp.Require("documents", "remove")
 	typos["/admin/"] = nethttp.Require("admin", "update")
-	err = newTable(t, nethttp.Config{Authenticator: f.auth, Rules: typos}).Validate(cache)
+	err = newTable(t, nethttp.Config{Authenticator: f.Auth, Rules: typos}).Validate(cache)
 	var v *nethttp.ValidationError
 	if !errors.As(err, &v) {
 		t.Fatalf("Validate: %v, want a *ValidationError", err)
