@@ -101,27 +101,19 @@ func TestEachRequestHasATimeout(t *testing.T) {
 }
 
 func TestGarbageAnswerKeepsTheKeysInForce(t *testing.T) {
-	clock := newFakeClock()
-	srv := newKeyServer(t)
-	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
-	s := openSet(t, Config{URL: srv.URL, RetryInterval: time.Hour}, clock.Now)
-	for _, body := range []string{`{"keys":[]}`, `{"keys":[{"kty":"RSA","kid":"kid-b","n":"AQAB"}]}`, `garbage`} {
-		clock.Advance(2 * time.Hour)
-		srv.setAnswer(http.StatusOK, []byte(body))
-		if _, err := s.Key(t.Context(), "kid-b"); !errors.Is(err, ErrUnavailable) {
-			t.Fatalf("Key(kid-b) with answer %s: %v, want ErrUnavailable", body, err)
-		}
-		if _, err := s.Key(t.Context(), "kid-a"); err != nil {
-			t.Fatalf("Key(kid-a) after answer %s: %v", body, err)
-		}
+	s, srv, clock := onFakeClock(t, Config{})
+	var steps []step
+	for i, body := range []string{`{"keys":[]}`, `{"keys":[{"kty":"RSA","kid":"kid-b","n":"AQAB"}]}`, `garbage`} {
+		steps = append(steps,
+			step{name: body, advance: 2 * time.Hour, answer: func() { srv.setAnswer(http.StatusOK, []byte(body)) },
+				kid: "kid-b", want: ErrUnavailable, requests: int64(i + 2)},
+			step{name: body + ", kid-a", kid: "kid-a", requests: int64(i + 2)})
 	}
+	runSteps(t, s, srv, clock, steps)
 }
 
 func TestJWKCacheIsReplacedAfterRecycleAfterFetches(t *testing.T) {
-	clock := newFakeClock()
-	srv := newKeyServer(t)
-	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
-	s := openSet(t, Config{URL: srv.URL, RetryInterval: time.Hour}, clock.Now)
+	s, srv, clock := onFakeClock(t, Config{})
 	first := s.fetcher.cache
 	for range recycleAfter {
 		clock.Advance(time.Hour)

@@ -170,3 +170,17 @@ func openSet(t *testing.T, cfg Config, clock func() time.Time) *Set {
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
+
+// onFakeClock starts a Set on a new server that serves kid-a, with cfg
+// (URL set, RetryInterval an hour unless given) and a fake clock.
+func onFakeClock(t *testing.T, cfg Config) (*Set, *keyServer, *fakeClock) {
+	t.Helper()
+	clock := newFakeClock()
+	srv := newKeyServer(t)
+	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
+	cfg.URL = srv.URL
+	if cfg.RetryInterval == 0 {
+		cfg.RetryInterval = time.Hour
+	}
+	return openSet(t, cfg, clock.Now), srv, clock
+}

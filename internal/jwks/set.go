@@ -181,7 +181,9 @@ func (s *Set) missErrorLocked() error {
 }
 
 // Close stops the background refresh and any fetch under way, and waits for
-// them. Key answers ErrUnavailable afterwards. Close is idempotent.
+// them (jwk.Cache's own goroutines end right after, as soon as they see their
+// context cancelled). Afterwards Key still answers from the keys held but
+// never fetches: a kid not held gets ErrUnavailable. Close is idempotent.
 func (s *Set) Close() error {
 	s.mu.Lock()
 	if s.closed {

@@ -37,45 +37,56 @@ func TestNewFetchesAndKeyReturnsTheServedKey(t *testing.T) {
 	}
 }
 
-func TestUnknownKIDTriggersOneRefresh(t *testing.T) {
-	clock := newFakeClock()
-	srv := newKeyServer(t)
-	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
-	s := openSet(t, Config{URL: srv.URL, RetryInterval: time.Hour}, clock.Now)
+// step is one lookup of a scripted scenario on a fake clock: advance the
+// clock, optionally change the server's answer, ask for kid, and expect
+// want (nil: a key) and the server's request count so far.
+type step struct {
+	name     string
+	advance  time.Duration
+	answer   func()
+	kid      string
+	want     error
+	requests int64
+}
 
-	// Rotation: kid-b appears. Within MinRefreshInterval of the fetch at
-	// start, the set is fresh: unknown, and no fetch.
-	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil), rsaJWK("kid-b", &keyB.PublicKey, nil))
-	if _, err := s.Key(t.Context(), "kid-b"); !errors.Is(err, ErrUnknownKID) {
-		t.Fatalf("Key(kid-b) right after start: %v, want ErrUnknownKID", err)
-	}
-	if n := srv.requests.Load(); n != 1 {
-		t.Fatalf("requests = %d, want 1 (rate limited)", n)
-	}
-
-	clock.Advance(DefaultMinRefreshInterval)
-	got, err := s.Key(t.Context(), "kid-b")
-	if err != nil || !got.Equal(&keyB.PublicKey) {
-		t.Fatalf("Key(kid-b) after MinRefreshInterval: %v", err)
-	}
-	if n := srv.requests.Load(); n != 2 {
-		t.Fatalf("requests = %d, want 2", n)
-	}
-	// Still not in the set after an allowed refresh: unknown, with no
-	// further fetch.
-	if _, err := s.Key(t.Context(), "kid-c"); !errors.Is(err, ErrUnknownKID) {
-		t.Fatalf("Key(kid-c): %v, want ErrUnknownKID", err)
-	}
-	if n := srv.requests.Load(); n != 2 {
-		t.Fatalf("requests = %d, want 2", n)
+func runSteps(t *testing.T, s *Set, srv *keyServer, clock *fakeClock, steps []step) {
+	t.Helper()
+	for _, st := range steps {
+		clock.Advance(st.advance)
+		if st.answer != nil {
+			st.answer()
+		}
+		pub, err := s.Key(t.Context(), st.kid)
+		if !errors.Is(err, st.want) || (st.want == nil && (err != nil || pub == nil)) {
+			t.Fatalf("%s: Key(%s) = %v, want %v", st.name, st.kid, err, st.want)
+		}
+		if n := srv.requests.Load(); n != st.requests {
+			t.Fatalf("%s: requests = %d, want %d", st.name, n, st.requests)
+		}
 	}
 }
 
+func TestUnknownKIDTriggersOneRefresh(t *testing.T) {
+	s, srv, clock := onFakeClock(t, Config{})
+	rotate := func() { srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil), rsaJWK("kid-b", &keyB.PublicKey, nil)) }
+	runSteps(t, s, srv, clock, []step{
+		{name: "a held kid", kid: "kid-a", requests: 1},
+		// kid-b appears; within MinRefreshInterval of the fetch at start
+		// the set is fresh: unknown, and no fetch.
+		{name: "rotated in, set fresh", answer: rotate, kid: "kid-b", want: ErrUnknownKID, requests: 1},
+		{name: "after MinRefreshInterval", advance: DefaultMinRefreshInterval, kid: "kid-b", requests: 2},
+		// Not in the set after an allowed refresh: unknown, no new fetch.
+		{name: "not in the refreshed set", kid: "kid-c", want: ErrUnknownKID, requests: 2},
+		{name: "still rate limited", advance: DefaultMinRefreshInterval - time.Nanosecond, kid: "kid-c", want: ErrUnknownKID, requests: 2},
+		{name: "budget back", advance: time.Nanosecond, kid: "kid-c", want: ErrUnknownKID, requests: 3},
+		// Such kids are never kept: not worth a fetch.
+		{name: "empty kid", advance: time.Hour, kid: "", want: ErrUnknownKID, requests: 3},
+		{name: "overlong kid", kid: string(make([]byte, MaxKeyIDBytes+1)), want: ErrUnknownKID, requests: 3},
+	})
+}
+
 func TestRandomKIDStormIsBoundedToOneFetchPerMinRefreshInterval(t *testing.T) {
-	clock := newFakeClock()
-	srv := newKeyServer(t)
-	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
-	s := openSet(t, Config{URL: srv.URL, RetryInterval: time.Hour}, clock.Now)
+	s, srv, clock := onFakeClock(t, Config{})
 
 	storm := func() {
 		var wg sync.WaitGroup
@@ -106,10 +117,7 @@ func TestRandomKIDStormIsBoundedToOneFetchPerMinRefreshInterval(t *testing.T) {
 }
 
 func TestRefreshIsSharedAndDetachedFromACancelledCaller(t *testing.T) {
-	clock := newFakeClock()
-	srv := newKeyServer(t)
-	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
-	s := openSet(t, Config{URL: srv.URL, RetryInterval: time.Hour}, clock.Now)
+	s, srv, clock := onFakeClock(t, Config{})
 	<-srv.arrived
 	clock.Advance(DefaultMinRefreshInterval)
 
@@ -155,51 +163,24 @@ func TestRefreshIsSharedAndDetachedFromACancelledCaller(t *testing.T) {
 }
 
 func TestOnlySuccessfulRefreshesSpendTheBudget(t *testing.T) {
-	clock := newFakeClock()
-	srv := newKeyServer(t)
-	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
-	cfg := Config{URL: srv.URL, RetryInterval: time.Minute, MinRefreshInterval: time.Hour, RefreshInterval: 10 * time.Hour}
-	s := openSet(t, cfg, clock.Now)
-	clock.Advance(time.Hour)
-
-	// An outage: the refresh for kid-b fails. The kid may be a rotated-in
-	// key, so this is "unavailable", not "unknown".
-	srv.setAnswer(http.StatusServiceUnavailable, []byte(`{"error_type":"server_unavailable"}`))
-	if _, err := s.Key(t.Context(), "kid-b"); !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("Key(kid-b) during outage: %v, want ErrUnavailable", err)
+	s, srv, clock := onFakeClock(t, Config{RetryInterval: time.Minute, MinRefreshInterval: time.Hour, RefreshInterval: 10 * time.Hour})
+	outage := func() {
+		srv.setAnswer(http.StatusServiceUnavailable, []byte(`{"error_type":"server_unavailable"}`))
 	}
-	if n := srv.requests.Load(); n != 2 {
-		t.Fatalf("requests = %d, want 2", n)
+	recovery := func() {
+		srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil), rsaJWK("kid-b", &keyB.PublicKey, nil))
 	}
-	// The held keys stay in force.
-	if _, err := s.Key(t.Context(), "kid-a"); err != nil {
-		t.Fatalf("Key(kid-a) during outage: %v", err)
-	}
-	// Within the failure backoff: no new attempt.
-	if _, err := s.Key(t.Context(), "kid-b"); !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("Key(kid-b) within backoff: %v, want ErrUnavailable", err)
-	}
-	if n := srv.requests.Load(); n != 2 {
-		t.Fatalf("requests = %d, want 2 (backoff)", n)
-	}
-
-	// Recovery with the rotated key: once the backoff (≤ RetryInterval)
-	// has passed, the refresh happens although MinRefreshInterval has not.
-	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil), rsaJWK("kid-b", &keyB.PublicKey, nil))
-	clock.Advance(time.Minute)
-	if _, err := s.Key(t.Context(), "kid-b"); err != nil {
-		t.Fatalf("Key(kid-b) after recovery: %v", err)
-	}
-	if n := srv.requests.Load(); n != 3 {
-		t.Fatalf("requests = %d, want 3", n)
-	}
-	// That success spent the budget.
-	if _, err := s.Key(t.Context(), "kid-c"); !errors.Is(err, ErrUnknownKID) {
-		t.Fatalf("Key(kid-c): %v, want ErrUnknownKID", err)
-	}
-	if n := srv.requests.Load(); n != 3 {
-		t.Fatalf("requests = %d, want 3", n)
-	}
+	runSteps(t, s, srv, clock, []step{
+		// The refresh for kid-b fails. The kid may be a rotated-in key, so
+		// this is "unavailable", not "unknown".
+		{name: "outage", advance: time.Hour, answer: outage, kid: "kid-b", want: ErrUnavailable, requests: 2},
+		{name: "held keys stay in force", kid: "kid-a", requests: 2},
+		{name: "within the failure backoff", kid: "kid-b", want: ErrUnavailable, requests: 2},
+		// Once the backoff (at most RetryInterval) has passed, the refresh
+		// happens although MinRefreshInterval has not.
+		{name: "recovery with the rotated key", advance: time.Minute, answer: recovery, kid: "kid-b", requests: 3},
+		{name: "that success spent the budget", kid: "kid-c", want: ErrUnknownKID, requests: 3},
+	})
 }
 
 func TestFailureBackoffDoublesUpToMinRefreshInterval(t *testing.T) {
@@ -267,22 +248,6 @@ func TestBackgroundRefreshRotatesAndKeepsKeysOnFailure(t *testing.T) {
 	}
 	if _, err := s.Key(t.Context(), "kid-a"); !errors.Is(err, ErrUnknownKID) {
 		t.Fatalf("Key(kid-a) after it was rotated out: %v, want ErrUnknownKID", err)
-	}
-}
-
-func TestKeyRejectsEmptyAndOverlongKIDsWithoutFetching(t *testing.T) {
-	clock := newFakeClock()
-	srv := newKeyServer(t)
-	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
-	s := openSet(t, Config{URL: srv.URL, RetryInterval: time.Hour}, clock.Now)
-	clock.Advance(time.Hour)
-	for _, kid := range []string{"", string(make([]byte, MaxKeyIDBytes+1))} {
-		if _, err := s.Key(t.Context(), kid); !errors.Is(err, ErrUnknownKID) {
-			t.Errorf("Key(%d-byte kid): %v, want ErrUnknownKID", len(kid), err)
-		}
-	}
-	if n := srv.requests.Load(); n != 1 {
-		t.Errorf("requests = %d, want 1", n)
 	}
 }
 

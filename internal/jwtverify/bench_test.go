@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -149,12 +150,16 @@ func BenchmarkFloor(b *testing.B) {
 	})
 }
 
-// BenchmarkVerifyFirstSight verifies tokens the cache has not seen: with 64
-// entries for 512 tokens cycled in order, every call misses, verifies fully,
-// and inserts (evicting).
+// firstSightCacheSize is the cache of the first-sight benchmarks: one entry
+// per shard, so that among 512 tokens cycled in order (from offsets at least
+// 64 apart when parallel) every call misses, verifies fully, and inserts,
+// evicting.
+const firstSightCacheSize = maxShards
+
+// BenchmarkVerifyFirstSight verifies tokens the cache has not seen.
 func BenchmarkVerifyFirstSight(b *testing.B) {
 	pool, _ := benchPool()
-	v := benchVerifier(b, 64)
+	v := benchVerifier(b, firstSightCacheSize)
 	ctx := context.Background()
 	runBoth(b, pool, func(tok string) error {
 		_, err := v.Verify(ctx, tok)
@@ -199,7 +204,7 @@ func BenchmarkVerifyForged(b *testing.B) {
 // most 1.10). The serial and parallel variants mirror runBoth.
 func BenchmarkFirstSightVsFloor(b *testing.B) {
 	pool, _ := benchPool()
-	v := benchVerifier(b, 64)
+	v := benchVerifier(b, firstSightCacheSize)
 	ctx := context.Background()
 	pair := func(i int, floorNs, verifyNs *int64) error {
 		t1 := time.Now()
@@ -247,4 +252,39 @@ func BenchmarkFirstSightVsFloor(b *testing.B) {
 		})
 		report(b, floorTotal.Load(), verifyTotal.Load())
 	})
+}
+
+// BenchmarkCacheMemoryPerEntry reports the heap held per cached token (the
+// entry, its Session and the cache's map slot), for the Stytch-shaped
+// tokens of the pool: multiply by CacheSize for the cache's ceiling.
+func BenchmarkCacheMemoryPerEntry(b *testing.B) {
+	pool, _ := benchPool()
+	srv := newJWKSServer(b)
+	set := newKeySet(b, srv, time.Hour)
+	now := t0.Add(time.Minute)
+	ctx := context.Background()
+	var total float64
+	for b.Loop() {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		v, err := New(Config{ProjectID: projectID, Issuers: []string{stytchIssuer}, Keys: set,
+			Now: func() time.Time { return now }, CacheSize: 4 * len(pool)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, tok := range pool {
+			if _, err := v.Verify(ctx, tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if v.cache.len() != len(pool) {
+			b.Fatalf("%d entries cached", v.cache.len())
+		}
+		total += float64(after.HeapAlloc-before.HeapAlloc) / float64(len(pool))
+		runtime.KeepAlive(v)
+	}
+	b.ReportMetric(total/float64(b.N), "B/entry")
 }

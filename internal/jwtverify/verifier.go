@@ -46,8 +46,9 @@ type Config struct {
 	Now func() time.Time
 	// MaxTokenBytes bounds the token's length (default DefaultMaxTokenBytes).
 	MaxTokenBytes int
-	// CacheSize bounds the cache of verified tokens (default
-	// DefaultCacheSize; negative disables the cache).
+	// CacheSize bounds the number of verified tokens cached (default
+	// DefaultCacheSize; negative disables the cache). The bound is split
+	// evenly over up to 16 shards, so a little fewer may be held.
 	CacheSize int
 	// MaxTokenAge, when set, bounds how long after iat a cached verification
 	// may be reused (cache entries never outlive exp either). Zero disables
