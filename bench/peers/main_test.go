@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/stytchmw/stytchmw/bench/internal/fixture"
 	"github.com/stytchmw/stytchmw/bench/peers"
 )
@@ -41,14 +43,21 @@ func run(m *testing.M) int {
 		return 1
 	}
 	server := httptest.NewServer(api)
-	defer server.Close()
 	env = peers.Env{Issuer: issuer, APIURL: server.URL}
 	if cases, err = issuer.Cases(time.Now(), tokenLifetime); err != nil {
+		server.Close()
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	code := m.Run()
+	server.Close()
 	printSummary(os.Stdout)
+	// Every library was closed after its test or round: none may have left
+	// a goroutine behind (a background key refresh, say).
+	if err := goleak.Find(); err != nil {
+		fmt.Fprintln(os.Stderr, "goroutines left behind:", err)
+		return 1
+	}
 	return code
 }
 
