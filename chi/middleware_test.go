@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -230,5 +231,44 @@ func TestRouteTableMisinstalled(t *testing.T) {
 				t.Errorf("status %d body %q, want a 500 refusal", status, body)
 			}
 		})
+	}
+}
+
+// TestRouteTableConcurrentFirstRequests: the table learns the routes once,
+// whichever request comes first; run with -race.
+func TestRouteTableConcurrentFirstRequests(t *testing.T) {
+	f := routertest.New(t)
+	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: documentRules()})
+	ts := httptest.NewServer(documentRouter(table, table.Middleware))
+	defer ts.Close()
+
+	type answer struct{ got, want int }
+	answers := make(chan answer, 20)
+	var wg sync.WaitGroup
+	for i := range cap(answers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			path, who, want := "/documents/7", "reader", http.StatusOK
+			if i%2 == 1 {
+				path, who, want = "/forgotten", "admin", http.StatusForbidden
+			}
+			req, _ := http.NewRequest("GET", ts.URL+path, nil)
+			req.Header.Set("Authorization", "Bearer "+f.JWT[who])
+			resp, err := ts.Client().Do(req)
+			if err != nil {
+				answers <- answer{0, want}
+				return
+			}
+			resp.Body.Close()
+			answers <- answer{resp.StatusCode, want}
+		}()
+	}
+	wg.Wait()
+	close(answers)
+	for a := range answers {
+		if a.got != a.want {
+			t.Errorf("status %d, want %d", a.got, a.want)
+		}
 	}
 }

@@ -24,8 +24,13 @@ type Config struct {
 	Rules Rules
 	// AllowUnmapped serves a pattern that has no rule without any
 	// authentication, as if it were Public. Default false: such a pattern is
-	// refused with 403 (ErrUnmappedRoute), so that a route registered
-	// without a rule is closed, not open. Prefer the default, and Audit.
+	// refused with 403, before any authentication, with error_type
+	// route_has_no_rule (middleware.ErrNoRule), so that a route added
+	// without a rule is closed, not open. 403 rather than 404: the route
+	// exists and the server refuses it, which a developer recognises at
+	// once; an Authenticator's ErrorHandler that prefers to hide the route
+	// can answer 404 for errors.Is(err, middleware.ErrNoRule). Prefer the
+	// default, and Audit.
 	AllowUnmapped bool
 }
 

@@ -1,6 +1,7 @@
 package nethttp_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -182,4 +183,32 @@ func TestNewRefusesBadConfig(t *testing.T) {
 			t.Errorf("%s: New: %v, want ErrInvalidConfig", name, err)
 		}
 	}
+}
+
+// TestRouteTableUnmappedThroughErrorHandler: the refusal of a pattern
+// without a rule goes through the Authenticator's ErrorHandler, which may
+// answer it otherwise (here 404, to hide the route).
+func TestRouteTableUnmappedThroughErrorHandler(t *testing.T) {
+	f := routertest.New(t)
+	auth, err := middleware.New(context.Background(), middleware.Config{
+		Client: f.Stytch.Client(),
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, status int, err error) {
+			if errors.Is(err, middleware.ErrNoRule) {
+				http.NotFound(w, r)
+				return
+			}
+			middleware.WriteError(w, r, status, err)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer auth.Close()
+	table := newTable(t, nethttp.Config{Authenticator: auth, Rules: documentRules()})
+	ts := httptest.NewServer(table.Handler(documentMux()))
+	defer ts.Close()
+	f.Run(t, ts, []routertest.Case{
+		{Method: "GET", Path: "/forgotten", Who: "admin", Status: 404, Body: "404 page not found"},
+		{Method: "GET", Path: "/documents/7", Status: 401, Body: string(middleware.ErrNoCredential)},
+	})
 }
