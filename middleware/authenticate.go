@@ -23,6 +23,14 @@ type attempt struct {
 	cached bool
 }
 
+// sourceName is the Name of the credential's source, "" when none.
+func (at *attempt) sourceName() string {
+	if at.source == nil {
+		return at.auth.Source
+	}
+	return at.source.Name
+}
+
 // authenticateCredential establishes the session of a credential: locally
 // when the JWT allows it, remotely when it must (see remote.go).
 func (a *Authenticator) authenticateCredential(ctx context.Context, kind CredentialKind, token string, age tokenAge) (attempt, error) {
@@ -30,7 +38,7 @@ func (a *Authenticator) authenticateCredential(ctx context.Context, kind Credent
 		res, err := a.verifier.Verify(ctx, token)
 		switch {
 		case err == nil:
-			if !age.tooOld(a.now(), res.IssuedAt) {
+			if !age.limited || !age.tooOld(a.now(), res.IssuedAt) {
 				return attempt{auth: Auth{Session: res.Session, JWT: token, Verified: VerifiedLocal}}, nil
 			}
 		case errors.Is(err, jwtverify.ErrExpired) && res != nil:

@@ -78,10 +78,7 @@ func (a *Authenticator) accepted(w http.ResponseWriter, r *http.Request, start t
 
 // refuse logs, observes and answers a refused request.
 func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, start time.Time, at attempt, err error) {
-	source := ""
-	if at.source != nil {
-		source = at.source.Name
-	}
+	source := at.sourceName()
 	a.logRefusal(r.Context(), err, source, at.token)
 	a.observe(r.Context(), start, Observation{
 		Outcome:      outcomeOf(err),

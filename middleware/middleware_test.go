@@ -52,19 +52,45 @@ func TestHandlerAndOptional(t *testing.T) {
 }
 
 // TestKeyRotation: a JWT signed by a key rotated in mid-traffic is accepted
-// after one JWKS fetch, and JWTs of the old key keep passing.
+// after one JWKS fetch, and JWTs of the old key keep passing throughout.
 func TestKeyRotation(t *testing.T) {
 	const minInterval = 50 * time.Millisecond
 	e := newEnv(t, envOptions{config: func(c *Config) { c.JWKSMinRefreshInterval = minInterval }})
 	e.call(routeRequired, bearer(e.grant.SessionJWT)).want(t, 200, "")
 	time.Sleep(2 * minInterval) // the fetch at start no longer holds back an unknown-kid refresh
 	fetches := e.count("jwks")
+
+	// Traffic with the old key's JWT runs while the keys rotate.
+	stop := make(chan struct{})
+	var traffic sync.WaitGroup
+	for range 4 {
+		traffic.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if r := e.call(routeRequired, bearer(e.grant.SessionJWT)); r.status != 200 {
+					t.Errorf("old key's JWT during rotation: %d %s", r.status, r.body)
+					return
+				}
+			}
+		})
+	}
 	e.srv.RotateKeys()
 	rotated := e.newSession(60)
-	for range 5 {
-		e.call(routeRequired, bearer(rotated.SessionJWT)).want(t, 200, "")
-		e.call(routeRequired, bearer(e.grant.SessionJWT)).want(t, 200, "")
+	var fresh sync.WaitGroup
+	for range 8 {
+		fresh.Go(func() {
+			if r := e.call(routeRequired, bearer(rotated.SessionJWT)); r.status != 200 {
+				t.Errorf("new key's JWT: %d %s", r.status, r.body)
+			}
+		})
 	}
+	fresh.Wait()
+	close(stop)
+	traffic.Wait()
 	if n := e.count("jwks") - fetches; n != 1 {
 		t.Fatalf("%d JWKS fetches for the rotation, want 1", n)
 	}

@@ -38,18 +38,12 @@ func (a *Authenticator) RequireAction(resource, action string) func(http.Handler
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := a.startTimer()
-			var at attempt
-			if prior, ok := FromContext(r.Context()); ok && prior.Session != nil {
-				at.auth = *prior
-			} else {
-				var err error
-				if at, err = a.authenticateRequest(r); err == nil && at.source == nil {
-					err = newError(ErrNoCredential, nil)
-				}
-				if err != nil {
-					a.refuse(w, r, start, at, err)
-					return
-				}
+			at, fresh, err := a.requestSession(r)
+			if err != nil {
+				a.refuse(w, r, start, at, err)
+				return
+			}
+			if fresh {
 				a.accepted(w, r, start, &at)
 				start = a.startTimer()
 			}
@@ -74,28 +68,31 @@ func (a *Authenticator) RequireAction(resource, action string) func(http.Handler
 // answer it with StatusOf(err), or pass it to WriteError.
 func (a *Authenticator) Authorize(r *http.Request, resource, action string) (*client.AuthorizationVerdict, error) {
 	start := a.startTimer()
-	var at attempt
-	if prior, ok := FromContext(r.Context()); ok && prior.Session != nil {
-		at.auth = *prior
-	} else {
-		var err error
-		if at, err = a.authenticateRequest(r); err == nil && at.source == nil {
-			err = newError(ErrNoCredential, nil)
-		}
-		if err != nil {
-			a.logRefusal(r.Context(), err, at.auth.Source, at.token)
-			a.observe(r.Context(), start, Observation{Outcome: outcomeOf(err), Code: CodeOf(err), Source: at.auth.Source})
-			return nil, err
-		}
+	at, _, err := a.requestSession(r)
+	var verdict *client.AuthorizationVerdict
+	if err == nil {
+		verdict, err = a.authorize(at.auth.Session.Roles, resource, action)
 	}
-	verdict, err := a.authorize(at.auth.Session.Roles, resource, action)
 	if err != nil {
-		a.logRefusal(r.Context(), err, at.auth.Source, at.token)
-		a.observe(r.Context(), start, Observation{Outcome: outcomeOf(err), Code: CodeOf(err), Verification: at.auth.Verified, Source: at.auth.Source})
+		a.logRefusal(r.Context(), err, at.sourceName(), at.token)
+		a.observe(r.Context(), start, Observation{Outcome: outcomeOf(err), Code: CodeOf(err), Verification: at.auth.Verified, Source: at.sourceName()})
 		return nil, err
 	}
 	a.observe(r.Context(), start, Observation{Outcome: OutcomeAuthorized, Verification: at.auth.Verified, Source: at.auth.Source})
 	return verdict, nil
+}
+
+// requestSession returns the session an earlier middleware stored in r's
+// context, or authenticates r now (fresh).
+func (a *Authenticator) requestSession(r *http.Request) (at attempt, fresh bool, err error) {
+	if prior, ok := FromContext(r.Context()); ok && prior.Session != nil {
+		return attempt{auth: *prior}, false, nil
+	}
+	at, err = a.authenticateRequest(r)
+	if err == nil && at.source == nil {
+		err = newError(ErrNoCredential, nil)
+	}
+	return at, true, err
 }
 
 // authorize evaluates one check against the policy.
