@@ -94,8 +94,15 @@ func (t *RouteTable) Rule(pattern string) (Rule, bool) {
 // AllowUnmapped. A request no pattern serves goes to mux, which answers it
 // with its own 404, 405 or redirect and runs no handler of the application.
 //
-// Register every pattern before serving: the table decides with the mux as
-// it is at the time of the request, and ServeHTTP matches again.
+// A mux mounted under a pattern (mux.Handle("/admin/",
+// http.StripPrefix("/admin", admin))) is that one pattern to the table: its
+// rule covers everything below it. For finer rules, guard the inner mux
+// with a table of its own too.
+//
+// Register every pattern before serving. The mux matches twice, once for
+// the table and once to serve; a pattern registered while requests are
+// served could, for a request racing with the registration, be served
+// under the rule of the pattern it now shadows.
 func (t *RouteTable) Handler(mux Mux) http.Handler {
 	g := &guard{mux: mux, routes: make(map[string]http.Handler, len(t.rules)), unmapped: http.Handler(mux)}
 	for pattern, rule := range t.rules {
