@@ -30,9 +30,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/go-chi/chi/v5"
 
@@ -40,23 +37,12 @@ import (
 	"github.com/stytchmw/stytchmw/examples/internal/docsapi"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "examples/chi:", err)
-		os.Exit(1)
-	}
-}
+func main() { docsapi.Main("examples/chi", run) }
 
-// run serves the API until ctx is done. The banner goes to stdout, logs to
-// stderr.
+// run serves the API until ctx is done (docsapi.Main cancels it on SIGINT
+// or SIGTERM). The banner goes to stdout, logs to stderr.
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := docsapi.LoadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	app, err := docsapi.Start(ctx, cfg, stderr)
+	app, err := docsapi.Open(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,15 @@ import (
 	"github.com/stytchmw/stytchmw/examples/internal/apitest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	apitest.RunMainIfChild(main) // when Signals starts this binary as the program
+	goleak.VerifyTestMain(m)
+}
 
 // TestAPI runs the program in-process and checks the documents API's
 // contract over HTTP: every route and outcome, and the banner's commands.
 func TestAPI(t *testing.T) { apitest.Suite(t, run) }
+
+// TestSignals runs the program as a process and stops it with SIGINT and
+// SIGTERM.
+func TestSignals(t *testing.T) { apitest.Signals(t) }

@@ -15,31 +15,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/stytchmw/stytchmw/examples/internal/docsapi"
 	"github.com/stytchmw/stytchmw/nethttp"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "examples/nethttp:", err)
-		os.Exit(1)
-	}
-}
+func main() { docsapi.Main("examples/nethttp", run) }
 
-// run serves the API until ctx is done. The banner goes to stdout, logs to
-// stderr.
+// run serves the API until ctx is done (docsapi.Main cancels it on SIGINT
+// or SIGTERM). The banner goes to stdout, logs to stderr.
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := docsapi.LoadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	app, err := docsapi.Start(ctx, cfg, stderr)
+	app, err := docsapi.Open(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}

@@ -19,10 +19,6 @@ import (
 	"github.com/stytchmw/stytchmw/examples/internal/docsapi"
 )
 
-// RunFunc is an example program's run: it serves until ctx is done, prints
-// its banner to stdout and logs to stderr.
-type RunFunc func(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error
-
 // startTimeout bounds how long a server may take to print its banner.
 const startTimeout = 30 * time.Second
 
@@ -41,7 +37,7 @@ type Server struct {
 // 127.0.0.1:0 here) and returns once its banner is printed. The program is
 // stopped by cancelling its context when the test ends, and must then
 // return nil; its log must not hold the banner's credentials.
-func Start(t *testing.T, run RunFunc, env map[string]string) *Server {
+func Start(t *testing.T, run docsapi.RunFunc, env map[string]string) *Server {
 	t.Helper()
 	getenv := func(name string) string {
 		if v, ok := env[name]; ok {

@@ -25,7 +25,7 @@ const jwtLifetime = 5 * time.Minute
 // documents API, over real HTTP, in embedded mode unless a test says
 // otherwise. Each subtest runs its own server, so that moving one
 // emulator's clock does not disturb another.
-func Suite(t *testing.T, run RunFunc) {
+func Suite(t *testing.T, run docsapi.RunFunc) {
 	t.Run("BannerCommands", func(t *testing.T) { t.Parallel(); testBannerCommands(t, run) })
 	t.Run("Routes", func(t *testing.T) { t.Parallel(); testRoutes(t, run) })
 	t.Run("Documents", func(t *testing.T) { t.Parallel(); testDocuments(t, run) })
@@ -61,7 +61,7 @@ func (s *Server) me(t *testing.T, c Call) docsapi.Me {
 // testBannerCommands runs every curl command of the banner, in order, as
 // the HTTP request curl would send, and checks the status its comment
 // promises. The commands cover every route.
-func testBannerCommands(t *testing.T, run RunFunc) {
+func testBannerCommands(t *testing.T, run docsapi.RunFunc) {
 	s := Start(t, run, nil)
 	s.demo(t)
 	if s.Banner.Emulator == nil {
@@ -96,7 +96,7 @@ func testBannerCommands(t *testing.T, run RunFunc) {
 
 // testRoutes checks what each route answers without a credential, with a
 // bad one, and with each kind of credential of the demo user (an editor).
-func testRoutes(t *testing.T, run RunFunc) {
+func testRoutes(t *testing.T, run docsapi.RunFunc) {
 	s := Start(t, run, nil)
 	jwt, token := s.demo(t)
 
@@ -197,7 +197,7 @@ func tamper(t *testing.T, jwt string) string {
 
 // testDocuments walks the documents through their life: listed, created by
 // the editor, refused to a reader, deleted by an admin (204, then 404).
-func testDocuments(t *testing.T, run RunFunc) {
+func testDocuments(t *testing.T, run docsapi.RunFunc) {
 	s := Start(t, run, nil)
 	editorJWT, _ := s.demo(t)
 	editor := s.me(t, Call{Bearer: editorJWT})
@@ -276,7 +276,7 @@ func testDocuments(t *testing.T, run RunFunc) {
 // refreshed by Stytch and written back, and that a Bearer client gets no
 // cookie. The emulator's clock, which the API uses in embedded mode, moves
 // past the JWT's exp while the session (60 minutes) lives on.
-func testRefreshedCookie(t *testing.T, run RunFunc) {
+func testRefreshedCookie(t *testing.T, run docsapi.RunFunc) {
 	s := Start(t, run, nil)
 	jwt, _ := s.demo(t)
 	s.Advance(t, jwtLifetime+time.Second)
@@ -314,7 +314,7 @@ func testRefreshedCookie(t *testing.T, run RunFunc) {
 // (none) the JWT passes until its exp and a cached opaque token for
 // SessionTokenCacheTTL; with STYTCH_MAX_TOKEN_AGE=0s every request asks
 // Stytch and the revocation is seen at once.
-func testLogoutRevokes(t *testing.T, run RunFunc) {
+func testLogoutRevokes(t *testing.T, run docsapi.RunFunc) {
 	t.Run("default MaxTokenAge", func(t *testing.T) {
 		t.Parallel()
 		s := Start(t, run, nil)
@@ -356,7 +356,7 @@ func testLogoutRevokes(t *testing.T, run RunFunc) {
 
 // testMaxTokenAge checks how /me is verified as the demo JWT ages, for
 // STYTCH_MAX_TOKEN_AGE unset, 0s and 1m.
-func testMaxTokenAge(t *testing.T, run RunFunc) {
+func testMaxTokenAge(t *testing.T, run docsapi.RunFunc) {
 	type step struct {
 		advance  time.Duration // before the request
 		verified string
@@ -394,7 +394,7 @@ func testMaxTokenAge(t *testing.T, run RunFunc) {
 // STYTCH_PROJECT_ID, STYTCH_SECRET and STYTCH_API_URL (an emulator started
 // by the test): no demo user is seeded, and the banner's commands work
 // with a session of the project's.
-func testStytchProject(t *testing.T, run RunFunc) {
+func testStytchProject(t *testing.T, run docsapi.RunFunc) {
 	project := stytchtest.NewServer(stytchtest.Config{})
 	t.Cleanup(project.Close) // after the program stops
 	s := Start(t, run, map[string]string{
@@ -440,7 +440,7 @@ func testStytchProject(t *testing.T, run RunFunc) {
 // answer: it starts (keys and policy are fetched in the background), the
 // public route serves, and every request that needs Stytch gets 503 —
 // never a pass, never a 401 that blames the credential.
-func testStytchUnreachable(t *testing.T, run RunFunc) {
+func testStytchUnreachable(t *testing.T, run docsapi.RunFunc) {
 	gone := stytchtest.NewServer(stytchtest.Config{})
 	ctx := context.Background()
 	user, err := gone.CreateUser(ctx, stytchtest.UserParams{Email: "ada@example.com", Roles: []string{"admin"}})
@@ -468,7 +468,7 @@ func testStytchUnreachable(t *testing.T, run RunFunc) {
 
 // testConfigErrors checks that a bad environment stops the program before
 // it serves, with an error that says why.
-func testConfigErrors(t *testing.T, run RunFunc) {
+func testConfigErrors(t *testing.T, run docsapi.RunFunc) {
 	tests := []struct {
 		name    string
 		env     map[string]string
