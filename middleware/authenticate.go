@@ -121,21 +121,30 @@ type AuthenticateJWTParams struct {
 // or malformed token is refused without an upstream call, and a local
 // authorization denial is final.
 func (a *Authenticator) AuthenticateJWT(ctx context.Context, p AuthenticateJWTParams) (*Auth, error) {
-	if err := a.checkCredential(SessionJWT, p.SessionJWT); err != nil {
+	age, err := a.checkParams(p.SessionJWT, p.MaxTokenAge)
+	if err != nil {
 		return nil, err
-	}
-	age := a.maxAge
-	if p.MaxTokenAge != nil {
-		if *p.MaxTokenAge < 0 {
-			return nil, fmt.Errorf("%w: MaxTokenAge must not be negative", ErrInvalidParams)
-		}
-		age = newTokenAge(p.MaxTokenAge)
 	}
 	at, err := a.authenticateCredential(ctx, SessionJWT, p.SessionJWT, age)
 	if err != nil {
 		return nil, err
 	}
 	return a.checkAuthorization(&at.auth, p.AuthorizationCheck)
+}
+
+// checkParams checks the JWT and MaxTokenAge of a programmatic call and
+// resolves the age limit in force (the call's, else Config.MaxTokenAge).
+func (a *Authenticator) checkParams(jwt string, maxAge *time.Duration) (tokenAge, error) {
+	if err := a.checkCredential(SessionJWT, jwt); err != nil {
+		return tokenAge{}, err
+	}
+	if maxAge == nil {
+		return a.maxAge, nil
+	}
+	if *maxAge < 0 {
+		return tokenAge{}, fmt.Errorf("%w: MaxTokenAge must not be negative", ErrInvalidParams)
+	}
+	return newTokenAge(maxAge), nil
 }
 
 // ErrInvalidParams is wrapped by the errors AuthenticateJWT and
@@ -164,15 +173,9 @@ type AuthenticateJWTLocalParams struct {
 // ErrTokenTooOld, where AuthenticateJWT would go remote. It may fetch the
 // JWKS (ErrUnavailable when it cannot), never sessions/authenticate.
 func (a *Authenticator) AuthenticateJWTLocal(ctx context.Context, p AuthenticateJWTLocalParams) (*Auth, error) {
-	if err := a.checkCredential(SessionJWT, p.SessionJWT); err != nil {
+	age, err := a.checkParams(p.SessionJWT, p.MaxTokenAge)
+	if err != nil {
 		return nil, err
-	}
-	age := a.maxAge
-	if p.MaxTokenAge != nil {
-		if *p.MaxTokenAge < 0 {
-			return nil, fmt.Errorf("%w: MaxTokenAge must not be negative", ErrInvalidParams)
-		}
-		age = newTokenAge(p.MaxTokenAge)
 	}
 	if p.ClockTolerance != nil && *p.ClockTolerance < 0 {
 		return nil, fmt.Errorf("%w: ClockTolerance must not be negative", ErrInvalidParams)

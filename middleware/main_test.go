@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -78,7 +79,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if o.before != nil {
 		o.before(srv)
 	}
-	cfg := Config{Client: srv.Client(), Now: srv.Now, HTTPClient: srv.HTTPClient()}
+	// The policy cache logs to the Config's Logger; tests that read logs set
+	// their own.
+	cfg := Config{Client: srv.Client(), Now: srv.Now, HTTPClient: srv.HTTPClient(), Logger: slog.New(slog.DiscardHandler)}
 	if o.config != nil {
 		o.config(&cfg)
 	}

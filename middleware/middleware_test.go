@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -157,7 +158,7 @@ func TestCloseStopsEverything(t *testing.T) {
 	srv := stytchtest.NewServer(stytchtest.Config{})
 	defer srv.Close()
 	ignore := goleak.IgnoreCurrent()
-	a, err := New(t.Context(), Config{Client: srv.Client(), Now: srv.Now, HTTPClient: srv.HTTPClient()})
+	a, err := New(t.Context(), Config{Client: srv.Client(), Now: srv.Now, HTTPClient: srv.HTTPClient(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -122,6 +122,9 @@ func (a *Authenticator) logRefusal(ctx context.Context, err error, source, token
 	if code.Status() >= 500 {
 		level = slog.LevelWarn
 	}
+	if !a.logger.Enabled(ctx, level) {
+		return // spare the fingerprint's hash
+	}
 	a.logger.LogAttrs(ctx, level, "stytchmw: request refused",
 		slog.String("code", string(code)),
 		slog.Int("status", code.Status()),

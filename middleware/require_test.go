@@ -135,7 +135,7 @@ func TestPolicyNeverLoaded(t *testing.T) {
 func TestSharedPolicy(t *testing.T) {
 	srv := stytchtest.NewServer(stytchtest.Config{})
 	defer srv.Close()
-	pc, err := policy.New(t.Context(), policy.Config{Client: srv.Client()})
+	pc, err := policy.New(t.Context(), policy.Config{Client: srv.Client(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
