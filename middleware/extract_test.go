@@ -129,6 +129,11 @@ func TestCredentialSources(t *testing.T) {
 		{"garbage jwt cookie", []reqOption{cookie(DefaultJWTCookie, "a.b.c")}, 401, ErrMalformedCredential, ""},
 		{"oversized bearer", []reqOption{bearer(strings.Repeat("a", DefaultMaxCredentialBytes+1))}, 401, ErrCredentialTooLarge, ""},
 		{"oversized cookie", []reqOption{cookie(DefaultTokenCookie, strings.Repeat("a", DefaultMaxCredentialBytes+1))}, 401, ErrCredentialTooLarge, ""},
+		{"oversized but correctly signed", []reqOption{bearer(func() string {
+			c := e.claims()
+			c["padding"] = strings.Repeat("p", DefaultMaxCredentialBytes)
+			return e.sign(nil, c, "")
+		}())}, 401, ErrCredentialTooLarge, ""},
 		{"token in the query string is never read", []reqOption{func(r *http.Request) {
 			q := r.URL.Query()
 			q.Set("session_jwt", jwt)
