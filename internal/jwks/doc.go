@@ -2,9 +2,10 @@
 // that verify session JWTs, fetched from the project's JWKS endpoint and kept
 // fresh in the background.
 //
-// Fetching and parsing go through lestrrat-go/jwx's jwk.Cache; the policy
-// around it is this package's own, because jwk.Cache cannot give the
-// guarantees the middleware needs (see fetcher for the details):
+// Keys are parsed with lestrrat-go/jwx (jwk.Parse); fetching and the whole
+// refresh policy are this package's own, because jwx's jwk.Cache cannot give
+// the guarantees the middleware needs, starting with a Close that stops
+// every goroutine (see fetcher for the details):
 //
 //   - a kid that is not held triggers a refresh: one at a time (callers share
 //     it), detached from the caller's context (a caller that gives up stops
@@ -19,7 +20,8 @@
 //   - a key that cannot be parsed, or is not an RSA key usable for RS256
 //     signature verification with at least 2048 bits, is skipped without
 //     failing the rest of the set;
-//   - each key is converted to an *rsa.PublicKey once per fetch, and Key
+//   - each key is converted to an *rsa.PublicKey once per fetch (not at all
+//     when the body has not changed since the previous fetch), and Key
 //     reads an immutable map through an atomic pointer: no lock and no
 //     allocation on the request path.
 package jwks

@@ -112,22 +112,20 @@ func TestGarbageAnswerKeepsTheKeysInForce(t *testing.T) {
 	runSteps(t, s, srv, clock, steps)
 }
 
-func TestJWKCacheIsReplacedAfterRecycleAfterFetches(t *testing.T) {
+func TestAnUnchangedSetIsNotParsedAgain(t *testing.T) {
 	s, srv, clock := onFakeClock(t, Config{})
-	first := s.fetcher.cache
-	for range recycleAfter {
-		clock.Advance(time.Hour)
-		if _, err := s.Key(t.Context(), "kid-unknown"); !errors.Is(err, ErrUnknownKID) {
-			t.Fatalf("Key: %v", err)
-		}
+	before, err := s.Key(t.Context(), "kid-a")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if s.fetcher.cache == first {
-		t.Fatal("jwk.Cache not replaced")
+	clock.Advance(time.Hour)
+	runSteps(t, s, srv, clock, []step{{name: "refresh, same body", kid: "kid-unknown", want: ErrUnknownKID, requests: 2}})
+	if after, _ := s.Key(t.Context(), "kid-a"); after != before {
+		t.Fatal("an unchanged body was converted again")
 	}
-	if _, err := s.Key(t.Context(), "kid-a"); err != nil {
-		t.Fatalf("Key(kid-a) after the replacement: %v", err)
-	}
-	if n := srv.requests.Load(); n != recycleAfter+1 {
-		t.Fatalf("requests = %d, want %d", n, recycleAfter+1)
+	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, map[string]any{"use": nil}))
+	runSteps(t, s, srv, clock, []step{{name: "refresh, new body", advance: time.Hour, kid: "kid-unknown", want: ErrUnknownKID, requests: 3}})
+	if after, _ := s.Key(t.Context(), "kid-a"); after == before || !after.Equal(before) {
+		t.Fatal("a changed body was not converted again")
 	}
 }

@@ -60,15 +60,10 @@ func newSet(ctx context.Context, cfg Config, now func() time.Time) (*Set, error)
 		return nil, err
 	}
 	life, cancel := context.WithCancel(context.Background())
-	f, err := newFetcher(life, cfg)
-	if err != nil {
-		cancel()
-		return nil, err
-	}
 	s := &Set{
 		cfg:     cfg,
 		log:     cfg.Logger,
-		fetcher: f,
+		fetcher: newFetcher(cfg),
 		now:     now,
 		ownHTTP: ownHTTP,
 		ctx:     life,
@@ -181,8 +176,7 @@ func (s *Set) missErrorLocked() error {
 }
 
 // Close stops the background refresh and any fetch under way, and waits for
-// them (jwk.Cache's own goroutines end right after, as soon as they see their
-// context cancelled). Afterwards Key still answers from the keys held but
+// them. Afterwards Key still answers from the keys held but
 // never fetches: a kid not held gets ErrUnavailable. Close is idempotent.
 func (s *Set) Close() error {
 	s.mu.Lock()
@@ -194,7 +188,6 @@ func (s *Set) Close() error {
 	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
-	s.fetcher.close()
 	if s.ownHTTP {
 		s.cfg.HTTPClient.CloseIdleConnections()
 	}
