@@ -35,6 +35,7 @@ func FuzzErrorDecoding(f *testing.F) {
 		{400, "", `{"error":"invalid_grant","error_description":"expired","error_uri":"https://example.com"}`},
 		{401, "", `{"error_type":"unauthorized_credentials","error_message":"bad secret ` + testSecret + `"}`},
 		{502, "", `upstream said: Authorization: Basic ` + basic + ` and ` + testSecret},
+		{500, "", `{"error_type":"x","request_id":"` + testSecret + `","error_url":"` + basic + `","error_details":{"echo":"` + testSecret + `"}}`},
 		// Whole credentials, then one that straddles the excerpt's window.
 		{502, "", strings.Repeat(basic, 4) + strings.Repeat("x", 80) + testSecret},
 		{200, "", `{"status_code":200,"session":{"session_id":"s","user_id":"u"},"user":{"user_id":"u"}}`},

@@ -183,7 +183,7 @@ func (c *Client) attempt(ctx context.Context, method, target, path string, paylo
 	}
 	retryAfter := parseRetryAfter(res.Header.Get("Retry-After"))
 	if se := decodeAPIError(data, res.StatusCode); se != nil {
-		se.ErrorMessage = c.redact(se.ErrorMessage)
+		c.redactError(se)
 		return outcome{err: se, retry: retryStatus, retryAfter: retryAfter}
 	}
 	return outcome{err: fail(res.StatusCode, c.excerpt(data), errNotStytchJSON), retry: retryStatus, retryAfter: retryAfter}
@@ -283,6 +283,39 @@ func (c *Client) redact(s string) string {
 		s = strings.ReplaceAll(s, v, redacted)
 	}
 	return s
+}
+
+// redactError removes the credentials from every text of an API error: a
+// proxy that echoes the request's headers may put them in any field, and
+// fmt's %#v prints them all.
+func (c *Client) redactError(se *StytchError) {
+	se.RequestID = c.redact(se.RequestID)
+	se.ErrorType = ErrorType(c.redact(string(se.ErrorType)))
+	se.ErrorMessage = c.redact(se.ErrorMessage)
+	se.ErrorURL = c.redact(se.ErrorURL)
+	if se.ErrorDetails != nil {
+		se.ErrorDetails = c.redactJSON(se.ErrorDetails).(map[string]any)
+	}
+}
+
+// redactJSON returns v, a value decoded from JSON, with the credentials
+// removed from its strings and member names.
+func (c *Client) redactJSON(v any) any {
+	switch v := v.(type) {
+	case string:
+		return c.redact(v)
+	case []any:
+		for i := range v {
+			v[i] = c.redactJSON(v[i])
+		}
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for name, value := range v {
+			out[c.redact(name)] = c.redactJSON(value)
+		}
+		return out
+	}
+	return v
 }
 
 // scrubURLError drops the URL from a *url.Error: it may carry a user id in
