@@ -114,7 +114,7 @@ func testRoutes(t *testing.T, run docsapi.RunFunc) {
 		{"no credential", Call{Path: "/me"}, 401, "missing_credential", `Bearer realm="stytch"`},
 		{"malformed bearer", Call{Path: "/me", Bearer: "not-a-jwt"}, 401, "malformed_credential", `Bearer realm="stytch", error="invalid_token"`},
 		{"tampered JWT", Call{Path: "/me", Bearer: tamper(t, jwt)}, 401, "invalid_token", `Bearer realm="stytch", error="invalid_token"`},
-		{"unknown opaque token", Call{Path: "/me", Cookies: map[string]string{"stytch_session": "x" + token[1:]}}, 401, "session_not_found", `Bearer realm="stytch", error="invalid_token"`},
+		{"unknown opaque token", Call{Path: "/me", Cookies: map[string]string{"stytch_session": otherToken(token)}}, 401, "session_not_found", `Bearer realm="stytch", error="invalid_token"`},
 		{"documents without credential", Call{Path: "/documents"}, 401, "missing_credential", `Bearer realm="stytch"`},
 		{"create without credential", Call{Method: "POST", Path: "/documents", JSON: `{"title":"x"}`}, 401, "missing_credential", `Bearer realm="stytch"`},
 		{"delete without credential", Call{Method: "DELETE", Path: "/documents/doc-1"}, 401, "missing_credential", `Bearer realm="stytch"`},
@@ -172,6 +172,15 @@ func testRoutes(t *testing.T, run docsapi.RunFunc) {
 	// A router's own answers for what it does not route.
 	s.Do(t, Call{Path: "/nowhere", Bearer: jwt}).WantStatus(t, http.StatusNotFound)
 	s.Do(t, Call{Method: "PUT", Path: "/documents", Bearer: jwt}).WantStatus(t, http.StatusMethodNotAllowed)
+}
+
+// otherToken returns a token of the same shape that differs from token in
+// its first character.
+func otherToken(token string) string {
+	if token[0] == 'x' {
+		return "y" + token[1:]
+	}
+	return "x" + token[1:]
 }
 
 // tamper rewrites a JWT's subject, keeping its header and signature: a
