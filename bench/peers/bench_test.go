@@ -37,11 +37,7 @@ type mode struct{ firstSight, parallel bool }
 
 func benchAll(b *testing.B, m mode) {
 	b.Run(floorName, func(b *testing.B) {
-		f := peers.NewFloor(issuer)
-		measure(b, m, func(_ *worker, header []string) bool {
-			_, err := f.Verify(tokenOf(header))
-			return err == nil
-		})
+		report(b, m, measureFloor(b, m))
 	})
 	for _, lib := range peers.Libraries {
 		b.Run(lib.Name, func(b *testing.B) {
@@ -57,14 +53,33 @@ func benchAll(b *testing.B, m mode) {
 					b.Fatalf("%s: the repeated token was refused: %d %q", lib.Name, status, body)
 				}
 			}
-			measure(b, m, func(w *worker, header []string) bool {
+			report(b, m, measure(b, m, func(w *worker, header []string) bool {
 				w.req.Header["Authorization"] = header
 				w.rw.status = 0
 				s.Handler.ServeHTTP(&w.rw, w.req)
 				return w.rw.status == http.StatusOK
-			})
+			}))
 		})
 	}
+}
+
+func measureFloor(b *testing.B, m mode) result {
+	f := peers.NewFloor(issuer)
+	return measure(b, m, func(_ *worker, header []string) bool {
+		_, err := f.Verify(tokenOf(header))
+		return err == nil
+	})
+}
+
+// report records a round and reports its ratios to the floor.
+func report(b *testing.B, m mode, r result) {
+	record(b.Name(), r)
+	if m.firstSight && b.Name() == benchName(m, floorName) {
+		setFloor(m.parallel, r)
+	}
+	floor := floorOf(m.parallel)
+	b.ReportMetric(r.nsPerOp/floor.nsPerOp, "x-floor")
+	b.ReportMetric(r.cpuNsPerOp, "cpu-ns/op")
 }
 
 // worker is one goroutine's reusable request and response writer, so that
@@ -111,7 +126,7 @@ const chunk = 16
 // measure times step over b.N tokens — distinct pool tokens on first sight,
 // the repeat token otherwise — and fails the benchmark if any step failed
 // or if the API was asked anything while the timer ran.
-func measure(b *testing.B, m mode, step func(w *worker, header []string) bool) {
+func measure(b *testing.B, m mode, step func(w *worker, header []string) bool) result {
 	var headers [][]string
 	if m.firstSight {
 		headers = poolHeaders(b, b.N+chunk*runtime.GOMAXPROCS(0))
@@ -123,6 +138,7 @@ func measure(b *testing.B, m mode, step func(w *worker, header []string) bool) {
 	var ms0, ms1 runtime.MemStats
 	before := api.Requests()
 	runtime.ReadMemStats(&ms0)
+	cpu0 := cpuTime()
 	b.ReportAllocs()
 	b.ResetTimer()
 	if m.parallel {
@@ -154,6 +170,7 @@ func measure(b *testing.B, m mode, step func(w *worker, header []string) bool) {
 		failed.Store(bad)
 	}
 	b.StopTimer()
+	cpu := cpuTime() - cpu0
 	runtime.ReadMemStats(&ms1)
 	after := api.Requests()
 	if n := failed.Load(); n > 0 {
@@ -162,17 +179,13 @@ func measure(b *testing.B, m mode, step func(w *worker, header []string) bool) {
 	if after != before {
 		b.Fatalf("the API was asked while timed: %+v before, %+v after", before, after)
 	}
-	r := result{
+	return result{
 		n:           b.N,
 		nsPerOp:     float64(b.Elapsed().Nanoseconds()) / float64(b.N),
+		cpuNsPerOp:  float64(cpu.Nanoseconds()) / float64(b.N),
 		bytesPerOp:  float64(ms1.TotalAlloc-ms0.TotalAlloc) / float64(b.N),
 		allocsPerOp: float64(ms1.Mallocs-ms0.Mallocs) / float64(b.N),
 	}
-	record(b.Name(), r)
-	if m.firstSight && b.Name() == benchName(m, floorName) {
-		setFloor(m.parallel, r.nsPerOp)
-	}
-	b.ReportMetric(r.nsPerOp/floorNsPerOp(m.parallel), "x-floor")
 }
 
 func benchName(m mode, sub string) string {
@@ -186,47 +199,33 @@ func benchName(m mode, sub string) string {
 	return name + "/" + sub
 }
 
-// The floor's first-sight ns/op per concurrency, the denominator of x-floor.
-var floorNs = struct {
+// The floor's first-sight figures per concurrency, the denominators of the
+// ratios.
+var floors = struct {
 	sync.Mutex
-	byParallel map[bool]float64
-}{byParallel: map[bool]float64{}}
+	byParallel map[bool]result
+}{byParallel: map[bool]result{}}
 
-func setFloor(parallel bool, ns float64) {
-	floorNs.Lock()
-	defer floorNs.Unlock()
-	floorNs.byParallel[parallel] = ns
+func setFloor(parallel bool, r result) {
+	floors.Lock()
+	defer floors.Unlock()
+	floors.byParallel[parallel] = r
 }
 
-// floorNsPerOp returns the floor's first-sight figure at the concurrency,
-// measuring it now when -bench left BenchmarkFirstSight*/floor out.
-func floorNsPerOp(parallel bool) float64 {
-	floorNs.Lock()
-	ns, ok := floorNs.byParallel[parallel]
-	floorNs.Unlock()
+// floorOf returns the floor's first-sight figures at the concurrency,
+// measuring them now when -bench left BenchmarkFirstSight*/floor out.
+func floorOf(parallel bool) result {
+	floors.Lock()
+	r, ok := floors.byParallel[parallel]
+	floors.Unlock()
 	if ok {
-		return ns
+		return r
 	}
-	f := peers.NewFloor(issuer)
-	res := testing.Benchmark(func(b *testing.B) {
-		headers := poolHeaders(b, b.N+chunk*runtime.GOMAXPROCS(0))
-		b.ResetTimer()
-		if parallel {
-			var next atomic.Int64
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					_, _ = f.Verify(tokenOf(headers[next.Add(1)-1]))
-				}
-			})
-			return
-		}
-		for i := range b.N {
-			_, _ = f.Verify(tokenOf(headers[i]))
-		}
+	testing.Benchmark(func(b *testing.B) {
+		r = measureFloor(b, mode{firstSight: true, parallel: parallel})
 	})
-	ns = float64(res.T.Nanoseconds()) / float64(res.N)
-	setFloor(parallel, ns)
-	return ns
+	setFloor(parallel, r)
+	return r
 }
 
 // The first-sight tokens: a pool of distinct valid tokens shared by every

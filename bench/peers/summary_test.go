@@ -10,30 +10,27 @@ import (
 
 // result is one benchmark round's figures.
 type result struct {
-	n                   int
-	nsPerOp, bytesPerOp float64
-	allocsPerOp         float64
+	n                       int
+	nsPerOp, cpuNsPerOp     float64
+	bytesPerOp, allocsPerOp float64
 }
 
 // results keeps every round of every benchmark, by full benchmark name.
 var results = struct {
 	sync.Mutex
 	byName map[string][]result
-	order  []string
 }{byName: map[string][]result{}}
 
 func record(name string, r result) {
 	results.Lock()
 	defer results.Unlock()
-	if _, ok := results.byName[name]; !ok {
-		results.order = append(results.order, name)
-	}
 	results.byName[name] = append(results.byName[name], r)
 }
 
 // final returns the figures of a benchmark: the last round of each run
-// (a run starts again with b.N = 1 under -count), the median of the runs.
-func final(name string) (result, int, bool) {
+// (a run starts again with b.N = 1 under -count), the median of the runs
+// by ns/op.
+func final(name string) (result, bool) {
 	results.Lock()
 	defer results.Unlock()
 	rounds := results.byName[name]
@@ -44,7 +41,7 @@ func final(name string) (result, int, bool) {
 		}
 	}
 	if len(runs) == 0 {
-		return result{}, 0, false
+		return result{}, false
 	}
 	slices.SortFunc(runs, func(a, b result) int {
 		switch {
@@ -55,52 +52,55 @@ func final(name string) (result, int, bool) {
 		}
 		return 0
 	})
-	return runs[len(runs)/2], len(runs), true
+	return runs[len(runs)/2], true
 }
 
-// printSummary prints a Markdown table of the benchmarks that ran: per
-// library and concurrency, first sight and repeat side by side, each with
-// its ratio to the floor's first sight at the same concurrency.
+// printSummary prints a Markdown table of the benchmarks that ran: one row
+// per library and case (first sight, repeat), with wall and CPU time per
+// request, serial and parallel, each with its ratio to the floor's first
+// sight in the same column, and the serial run's memory figures.
 func printSummary(w io.Writer) {
 	results.Lock()
-	ran := len(results.order) > 0
+	ran := len(results.byName) > 0
 	results.Unlock()
 	if !ran {
 		return
 	}
-	fmt.Fprintln(w, "\nSide by side (median of runs; x-floor = ns/op ÷ the floor's first sight at the same concurrency)")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| library | concurrency | first sight ns/op | B/op | allocs/op | x-floor | repeat ns/op | B/op | allocs/op | x-floor |")
+	fmt.Fprintln(w, "\n| library | token | serial ns/op | x-floor | parallel ns/op | x-floor | serial CPU ns/op | x-floor | B/op | allocs/op |")
 	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
-	for _, mode := range []struct{ label, suffix string }{{"serial", ""}, {"parallel", "Parallel"}} {
-		floor, _, haveFloor := final("BenchmarkFirstSight" + mode.suffix + "/" + floorName)
-		for _, lib := range benchNames() {
-			first, runs, ok1 := final("BenchmarkFirstSight" + mode.suffix + "/" + lib)
-			repeat, _, ok2 := final("BenchmarkRepeat" + mode.suffix + "/" + lib)
+	floorSerial, okS := final("BenchmarkFirstSight/" + floorName)
+	floorParallel, okP := final("BenchmarkFirstSightParallel/" + floorName)
+	for _, lib := range benchNames() {
+		for _, c := range []struct{ label, prefix string }{{"first sight", "BenchmarkFirstSight"}, {"repeat", "BenchmarkRepeat"}} {
+			serial, ok1 := final(c.prefix + "/" + lib)
+			parallel, ok2 := final(c.prefix + "Parallel/" + lib)
 			if !ok1 && !ok2 {
 				continue
 			}
 			var row strings.Builder
-			fmt.Fprintf(&row, "| %s | %s |", lib, mode.label)
-			for _, c := range []struct {
-				r  result
-				ok bool
-			}{{first, ok1}, {repeat, ok2}} {
-				if !c.ok {
-					row.WriteString(" – | – | – | – |")
-					continue
-				}
-				ratio := "–"
-				if haveFloor {
-					ratio = fmt.Sprintf("%.2f", c.r.nsPerOp/floor.nsPerOp)
-				}
-				fmt.Fprintf(&row, " %s | %.0f | %.0f | %s |", formatNs(c.r.nsPerOp), c.r.bytesPerOp, c.r.allocsPerOp, ratio)
-			}
-			if runs > 1 {
-				fmt.Fprintf(&row, " <!-- %d runs -->", runs)
+			fmt.Fprintf(&row, "| %s | %s |", lib, c.label)
+			cell(&row, serial.nsPerOp, floorSerial.nsPerOp, ok1, okS)
+			cell(&row, parallel.nsPerOp, floorParallel.nsPerOp, ok2, okP)
+			cell(&row, serial.cpuNsPerOp, floorSerial.cpuNsPerOp, ok1, okS)
+			if ok1 {
+				fmt.Fprintf(&row, " %.0f | %.0f |", serial.bytesPerOp, serial.allocsPerOp)
+			} else {
+				row.WriteString(" – | – |")
 			}
 			fmt.Fprintln(w, row.String())
 		}
+	}
+}
+
+// cell writes a figure and its ratio to the floor's.
+func cell(row *strings.Builder, v, floor float64, ok, floorOK bool) {
+	switch {
+	case !ok:
+		row.WriteString(" – | – |")
+	case !floorOK || floor == 0:
+		fmt.Fprintf(row, " %s | – |", formatNs(v))
+	default:
+		fmt.Fprintf(row, " %s | %.2f |", formatNs(v), v/floor)
 	}
 }
 
