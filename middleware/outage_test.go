@@ -300,19 +300,7 @@ func TestOutagePolicy(t *testing.T) {
 	for _, ft := range faults {
 		t.Run(ft.name, func(t *testing.T) {
 			t.Parallel() // each on its own emulator: the backoffs overlap
-			var pc *policy.Cache
-			e := newEnv(t, envOptions{
-				before: func(s *stytchtest.Server) {
-					var err error
-					pc, err = policy.New(context.Background(), policy.Config{Client: s.Client(),
-						RefreshInterval: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
-					if err != nil {
-						t.Fatal(err)
-					}
-					t.Cleanup(func() { _ = pc.Close() })
-				},
-				config: func(c *Config) { c.Policy = pc },
-			})
+			e, _ := newPolicyEnv(t, 20*time.Millisecond, envOptions{})
 			jwt := e.grant.SessionJWT
 			e.call(routeRead, bearer(jwt)).want(t, http.StatusOK, "")
 			e.call(routeDelete, bearer(jwt)).want(t, http.StatusForbidden, ErrForbidden)
@@ -342,6 +330,30 @@ func TestOutagePolicy(t *testing.T) {
 			t.Logf("policy change in force %v after the endpoint recovered", time.Since(back).Round(10*time.Millisecond))
 		})
 	}
+}
+
+// newPolicyEnv is newEnv with a policy cache of the test's own, refreshed
+// every interval, as Config.Policy; o.before must be nil.
+func newPolicyEnv(t *testing.T, interval time.Duration, o envOptions) (*env, *policy.Cache) {
+	t.Helper()
+	var pc *policy.Cache
+	o.before = func(s *stytchtest.Server) {
+		var err error
+		pc, err = policy.New(context.Background(), policy.Config{Client: s.Client(),
+			RefreshInterval: interval, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = pc.Close() })
+	}
+	edit := o.config
+	o.config = func(c *Config) {
+		c.Policy = pc
+		if edit != nil {
+			edit(c)
+		}
+	}
+	return newEnv(t, o), pc
 }
 
 // readersMayDelete is p with the reader role also granted delete on
