@@ -3,6 +3,7 @@ package middleware
 import (
 	"context"
 	"net/http"
+	"runtime"
 	"testing"
 
 	"github.com/stytchmw/stytchmw/stytchtest"
@@ -162,4 +163,39 @@ func BenchmarkVerifierAloneSeenBefore(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSessionTokenCacheEntry measures the memory one cached opaque
+// token answer holds (reported as B/entry), to size
+// Config.SessionTokenCacheSize.
+func BenchmarkSessionTokenCacheEntry(b *testing.B) {
+	e := newEnv(b, envOptions{})
+	const n = 500
+	tokens := make([]string, n)
+	for i := range tokens {
+		tokens[i] = e.newSession(60).SessionToken
+	}
+	var perEntry float64
+	for b.Loop() {
+		b.StopTimer()
+		e.auth.tokens.entries.Flush()
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		for _, tok := range tokens {
+			if _, _, err := e.auth.authenticateRemote(context.Background(), SessionToken, tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perEntry = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / n
+		b.StartTimer()
+	}
+	if e.auth.tokens.entries.ItemCount() != n {
+		b.Fatalf("%d entries cached, want %d", e.auth.tokens.entries.ItemCount(), n)
+	}
+	b.ReportMetric(perEntry, "B/entry")
 }
