@@ -127,25 +127,21 @@ func (t jwksWithKey) RoundTrip(r *http.Request) (*http.Response, error) {
 // stands still, and whose unknown-kid refreshes are not rate-limited, so
 // that a request that could reach the JWKS endpoint does and is counted.
 func hostileEnv(t *testing.T, tolerance time.Duration) *env {
+	var httpClient *http.Client
 	return newEnv(t, envOptions{
 		// A frozen clock on a whole second, so time claims hit boundaries
 		// exactly.
 		server: func(c *stytchtest.Config) { c.Now = time.Now().Truncate(time.Second) },
-		before: func(s *stytchtest.Server) {
-			// env's config hook does not see the server: capture it here.
-			hostileHTTPClient = &http.Client{Transport: jwksWithKey{base: s.HTTPClient().Transport, key: ownKey().jwk()}}
+		before: func(s *stytchtest.Server) { // runs before config
+			httpClient = &http.Client{Transport: jwksWithKey{base: s.HTTPClient().Transport, key: ownKey().jwk()}}
 		},
 		config: func(c *Config) {
-			c.HTTPClient = hostileHTTPClient
+			c.HTTPClient = httpClient
 			c.ClockTolerance = tolerance
 			c.JWKSMinRefreshInterval = time.Millisecond
 		},
 	})
 }
-
-// hostileHTTPClient passes the JWKS client from hostileEnv's before hook to
-// its config hook; tests that use it do not run in parallel.
-var hostileHTTPClient *http.Client
 
 // hostileCase is one request and how it must be answered.
 type hostileCase struct {
