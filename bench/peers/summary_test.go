@@ -28,8 +28,8 @@ func record(name string, r result) {
 }
 
 // final returns the figures of a benchmark: the last round of each run
-// (a run starts again with b.N = 1 under -count), the median of the runs
-// by ns/op.
+// (a run starts again with b.N = 1 under -count), and of those runs the
+// median of each figure.
 func final(name string) (result, bool) {
 	results.Lock()
 	defer results.Unlock()
@@ -43,16 +43,21 @@ func final(name string) (result, bool) {
 	if len(runs) == 0 {
 		return result{}, false
 	}
-	slices.SortFunc(runs, func(a, b result) int {
-		switch {
-		case a.nsPerOp < b.nsPerOp:
-			return -1
-		case a.nsPerOp > b.nsPerOp:
-			return 1
+	median := func(field func(result) float64) float64 {
+		values := make([]float64, len(runs))
+		for i, r := range runs {
+			values[i] = field(r)
 		}
-		return 0
-	})
-	return runs[len(runs)/2], true
+		slices.Sort(values)
+		return values[len(values)/2]
+	}
+	return result{
+		n:           runs[len(runs)-1].n,
+		nsPerOp:     median(func(r result) float64 { return r.nsPerOp }),
+		cpuNsPerOp:  median(func(r result) float64 { return r.cpuNsPerOp }),
+		bytesPerOp:  median(func(r result) float64 { return r.bytesPerOp }),
+		allocsPerOp: median(func(r result) float64 { return r.allocsPerOp }),
+	}, true
 }
 
 // printSummary prints a Markdown table of the benchmarks that ran: one row
