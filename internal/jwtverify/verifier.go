@@ -21,7 +21,9 @@ const (
 	// Config.MaxTokenBytes is zero; longer ones are refused before parsing.
 	DefaultMaxTokenBytes = 8192
 	// DefaultCacheSize is the number of verified tokens remembered when
-	// Config.CacheSize is zero.
+	// Config.CacheSize is zero. An entry holds about 1.4 KB for a typical
+	// Stytch session JWT (BenchmarkCacheMemoryPerEntry), so the default cache
+	// stays under about 15 MB.
 	DefaultCacheSize = 10000
 )
 
@@ -215,20 +217,35 @@ func (v *Verifier) verify(ctx context.Context, raw string, inputHash *[32]byte) 
 }
 
 // hashToken sets inputHash to the SHA-256 of the token's signing input
-// (everything before its last dot; splitToken later makes sure that is the
+// (everything before its second dot; splitToken later makes sure that is the
 // signing input) and, when whole is set, tokenHash to the SHA-256 of the
 // whole token.
 func hashToken(token string, whole bool, inputHash, tokenHash *[32]byte) {
-	dot := max(0, strings.LastIndexByte(token, '.'))
+	end := signingInputEnd(token)
 	if !whole {
-		*inputHash = sha256.Sum256(stringBytes(token[:dot]))
+		*inputHash = sha256.Sum256(stringBytes(token[:end]))
 		return
 	}
 	d := sha256.New()
-	d.Write(stringBytes(token[:dot]))
+	d.Write(stringBytes(token[:end]))
 	d.Sum(inputHash[:0])
-	d.Write(stringBytes(token[dot:]))
+	d.Write(stringBytes(token[end:]))
 	d.Sum(tokenHash[:0])
+}
+
+// signingInputEnd returns the index of the token's second dot, or of its
+// end when it has fewer. (Two forward searches: strings.IndexByte is
+// vectorised, strings.LastIndexByte is not.)
+func signingInputEnd(token string) int {
+	dot1 := strings.IndexByte(token, '.')
+	if dot1 < 0 {
+		return len(token)
+	}
+	dot2 := strings.IndexByte(token[dot1+1:], '.')
+	if dot2 < 0 {
+		return len(token)
+	}
+	return dot1 + 1 + dot2
 }
 
 // checkTimes checks iat, nbf and exp against now with the clock tolerance:
