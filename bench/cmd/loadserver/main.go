@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -40,6 +41,7 @@ type options struct {
 	tokens     int
 	tokensFile string
 	readyFile  string
+	cpuProfile string
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -51,6 +53,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.tokens, "tokens", 1000, "number of distinct sessions, hence of session JWTs")
 	fs.StringVar(&o.tokensFile, "tokens-file", "", "file to write the session JWTs to (required)")
 	fs.StringVar(&o.readyFile, "ready-file", "", "file to write the server's URL to once it listens")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "file to write a CPU profile of the serving time to (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -103,6 +106,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stderr, "loadserver: %s on %s with %d session JWTs\n", o.mode, url, len(stack.tokens))
+	if o.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			_ = srv.Close()
+			return err
+		}
+		defer stopProfile()
+	}
 
 	select {
 	case err := <-served:
@@ -118,6 +129,23 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 // writeFile writes lines to path atomically (a reader polling for the file

@@ -11,16 +11,17 @@ import (
 	"time"
 )
 
-// start runs the server in process and returns its URL and tokens.
-func start(t *testing.T, mode string) (string, []string) {
+// start runs the server in process and returns its URL and tokens. The
+// server stops when the test ends.
+func start(t *testing.T, mode string, extra ...string) (string, []string) {
 	t.Helper()
 	dir := t.TempDir()
 	tokensFile, readyFile := filepath.Join(dir, "tokens"), filepath.Join(dir, "ready")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-mode", mode, "-tokens", "3",
-			"-tokens-file", tokensFile, "-ready-file", readyFile}, io.Discard)
+		done <- run(ctx, append([]string{"-mode", mode, "-tokens", "3",
+			"-tokens-file", tokensFile, "-ready-file", readyFile}, extra...), io.Discard)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -97,6 +98,21 @@ func TestServer(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestServerWritesCPUProfile(t *testing.T) {
+	profile := filepath.Join(t.TempDir(), "cpu.prof")
+	// Cleanups run last first: this one runs after the server has stopped.
+	t.Cleanup(func() {
+		if info, err := os.Stat(profile); err != nil || info.Size() == 0 {
+			t.Errorf("profile: %v, %v", info, err)
+		}
+	})
+	url, tokens := start(t, modeStytchMW, "-cpuprofile", profile)
+	if status, _ := get(t, url, tokens[0]); status != http.StatusOK {
+		t.Errorf("status %d", status)
+	}
+	http.DefaultClient.CloseIdleConnections()
 }
 
 func TestParseRefuses(t *testing.T) {
