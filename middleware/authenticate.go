@@ -39,6 +39,9 @@ func (a *Authenticator) authenticateCredential(ctx context.Context, kind Credent
 		switch {
 		case err == nil:
 			if !age.limited || !age.tooOld(a.now(), res.IssuedAt) {
+				if err := a.checkNotRevoked(res.Session); err != nil {
+					return attempt{}, err
+				}
 				return attempt{auth: Auth{Session: res.Session, JWT: token, Verified: VerifiedLocal}}, nil
 			}
 		case errors.Is(err, jwtverify.ErrExpired) && res != nil:
@@ -48,6 +51,9 @@ func (a *Authenticator) authenticateCredential(ctx context.Context, kind Credent
 		}
 	}
 	rs, cached, err := a.authenticateRemote(ctx, kind, token)
+	if err == nil {
+		err = a.checkNotRevoked(rs.session)
+	}
 	if err != nil {
 		return attempt{}, err
 	}
@@ -190,6 +196,9 @@ func (a *Authenticator) AuthenticateJWTLocal(ctx context.Context, p Authenticate
 	}
 	if age.tooOld(now, res.IssuedAt) {
 		return nil, newError(ErrTokenTooOld, nil)
+	}
+	if err := a.checkNotRevoked(res.Session); err != nil {
+		return nil, err
 	}
 	auth := &Auth{Session: res.Session, JWT: p.SessionJWT, Verified: VerifiedLocal}
 	return a.checkAuthorization(auth, p.AuthorizationCheck)

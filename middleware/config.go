@@ -99,6 +99,15 @@ type Config struct {
 	// user with one email (BenchmarkSessionTokenCacheEntry), so the default
 	// bound is near 40 MB.
 	SessionTokenCacheSize int
+	// RevokedSessionsSize bounds how many sessions logged out through
+	// Revoke the Authenticator remembers, to refuse their credentials at once
+	// (default DefaultRevokedSessionsSize, 10,000; about 200 bytes each). A
+	// session is remembered for as long as a credential of it could still
+	// pass without Stytch: 5 minutes plus ClockTolerance (a JWT's lifetime),
+	// or RemoteTimeout plus SessionTokenCacheTTL if longer. When the set is
+	// full, the revocation that expires first is forgotten early, and that
+	// session falls back to the bounds of an ordinary revocation.
+	RevokedSessionsSize int
 	// VerifiedJWTCacheSize bounds the cache of fully verified JWTs, which
 	// makes a JWT seen before cost a hash and a lookup instead of an RSA
 	// signature check (default 10,000 entries; negative disables it). An
@@ -160,6 +169,7 @@ type Authenticator struct {
 	// with their own clock or tolerance.
 	verifierConfig jwtverify.Config
 	maxAge         tokenAge
+	clockTolerance time.Duration
 	now            func() time.Time
 
 	sources            []Source
@@ -170,6 +180,7 @@ type Authenticator struct {
 	remote        singleflight.Group
 	remoteTimeout time.Duration
 	tokens        *sessionTokenCache
+	revoked       *revokedSessions
 
 	policy       *policy.Cache // Config.Policy, not ours to close
 	policyOnce   sync.Once
@@ -202,7 +213,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		return nil, fmt.Errorf("%w: MaxTokenAge must not be negative", ErrInvalidConfig)
 	}
 	if cfg.ClockTolerance < 0 || cfg.RemoteTimeout < 0 || cfg.MaxCredentialBytes < 0 ||
-		cfg.SessionTokenCacheSize < 0 ||
+		cfg.SessionTokenCacheSize < 0 || cfg.RevokedSessionsSize < 0 ||
 		cfg.JWKSRefreshInterval < 0 || cfg.JWKSMinRefreshInterval < 0 ||
 		cfg.SessionTokenCacheTTL != nil && *cfg.SessionTokenCacheTTL < 0 {
 		return nil, fmt.Errorf("%w: durations and sizes must not be negative", ErrInvalidConfig)
@@ -221,6 +232,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	a := &Authenticator{
 		client:             cfg.Client,
 		maxAge:             newTokenAge(cfg.MaxTokenAge),
+		clockTolerance:     cfg.ClockTolerance,
 		now:                cfg.Now,
 		sources:            append([]Source(nil), sources...),
 		maxCredentialBytes: cmp0(cfg.MaxCredentialBytes, DefaultMaxCredentialBytes),
@@ -245,6 +257,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	if ttl > 0 {
 		a.tokens = newSessionTokenCache(ttl, cmp0(cfg.SessionTokenCacheSize, DefaultSessionTokenCacheSize), a.now)
 	}
+	a.revoked = newRevokedSessions(cmp0(cfg.RevokedSessionsSize, DefaultRevokedSessionsSize), a.now)
 
 	keys, err := jwks.New(ctx, jwks.Config{
 		URL:                jwksURL(cfg.Client),

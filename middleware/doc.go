@@ -34,12 +34,17 @@
 //
 // # What a revoked session can still do
 //
-// Local verification cannot see a revocation. A revoked session's JWT
-// keeps passing until its exp (Stytch issues JWTs for 5 minutes), or, with
-// MaxTokenAge d, until d after it was issued, whichever is sooner, plus
-// ClockTolerance. A revoked session's opaque token keeps passing for at
-// most SessionTokenCacheTTL (30 s by default) after Stytch last confirmed
-// it.
+// A session logged out with Authenticator.Revoke is refused at once by
+// that Authenticator, whatever credential of it a request carries.
+//
+// Otherwise (a session revoked elsewhere: through the client, by another
+// process, in Stytch's dashboard) local verification cannot see the
+// revocation. A revoked session's JWT keeps passing until its exp (Stytch
+// issues JWTs for 5 minutes), or, with MaxTokenAge d, until d after it was
+// issued, whichever is sooner, plus ClockTolerance. A revoked session's
+// opaque token keeps passing for at most SessionTokenCacheTTL (30 s by
+// default) after Stytch last confirmed it. These bounds hold for every
+// other Authenticator after a Revoke too, other processes included.
 //
 // # Failures
 //

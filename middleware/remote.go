@@ -193,6 +193,16 @@ func (c *sessionTokenCache) put(key string, rs *remoteSession) {
 	c.entries.Set(key, rs, rs.deadline.Sub(now))
 }
 
+// dropSession drops every answer for the session: its opaque tokens must
+// be asked about again. It scans the cache, which Revoke alone does.
+func (c *sessionTokenCache) dropSession(sessionID string) {
+	for key, item := range c.entries.Items() {
+		if rs, ok := item.Object.(*remoteSession); ok && rs.session.SessionID == sessionID {
+			c.entries.Delete(key)
+		}
+	}
+}
+
 // sweep drops expired entries, at most once per half TTL, and reports
 // whether there is now room.
 func (c *sessionTokenCache) sweep() bool {

@@ -113,9 +113,10 @@ func (a *App) printBanner(w io.Writer, name, baseURL string) error {
 		b.WriteString(c.curl(baseURL))
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "\nAfter the logout, local verification cannot see the revocation: the JWT still passes\n"+
-		"until its exp (5 minutes at most) or until it is STYTCH_MAX_TOKEN_AGE old, whichever is sooner\n"+
-		"(0s: never), and the opaque token for at most %s, the middleware's session-token cache TTL.\n",
+	fmt.Fprintf(&b, "\nAfter the logout this server refuses the session's JWT and token at once. Another server of\n"+
+		"the same project still accepts the JWT until its exp (5 minutes at most) or until it is\n"+
+		"STYTCH_MAX_TOKEN_AGE old, whichever is sooner (0s: never), and the opaque token for at most\n"+
+		"%s, the middleware's session-token cache TTL.\n",
 		middleware.DefaultSessionTokenCacheTTL)
 	b.WriteString(ReadyLine + "\n")
 	_, err := io.WriteString(w, b.String())

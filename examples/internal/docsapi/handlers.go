@@ -1,15 +1,12 @@
 package docsapi
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/stytchmw/stytchmw/client"
 	"github.com/stytchmw/stytchmw/examples/internal/docstore"
@@ -23,9 +20,6 @@ import (
 // maxRequestBody bounds a POST /documents body: the largest document, JSON
 // escaped (\uXXXX is 6 bytes per byte at worst), fits.
 const maxRequestBody = 8 * (docstore.MaxTitleBytes + docstore.MaxBodyBytes)
-
-// revokeTimeout bounds the logout's call to Stytch.
-const revokeTimeout = 5 * time.Second
 
 // Healthz answers 200 "ok": the route needs no authentication.
 func (a *App) Healthz(w http.ResponseWriter, _ *http.Request) {
@@ -137,23 +131,19 @@ func (a *App) DeleteDocument(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// Logout revokes the request's session with Stytch and clears the session
-// cookies: 204. A session Stytch no longer knows is already logged out.
-// When Stytch cannot be reached the session is not revoked: 503, and the
-// cookies stay, so the user can try again.
+// Logout revokes the request's session with Stytch through the
+// Authenticator, which then refuses the session's JWT and opaque token at
+// once, and clears the session cookies: 204. A session Stytch no longer
+// knows is already logged out. When Stytch cannot be reached the session
+// is not revoked: 503, and the cookies stay, so the user can try again.
 func (a *App) Logout(w http.ResponseWriter, r *http.Request) {
 	auth, ok := a.session(w, r)
 	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), revokeTimeout)
-	defer cancel()
-	_, err := a.Client.Revoke(ctx, client.RevokeRequest{SessionID: auth.Session.SessionID})
-	if err != nil && !errors.Is(err, client.ErrSessionNotFound) {
+	if err := a.Auth.Revoke(r.Context(), auth); err != nil {
 		a.logger.WarnContext(r.Context(), "logout: Stytch did not revoke the session", "session_id", auth.Session.SessionID, "error", err)
-		// The middleware's 503 body: the session could not be checked (here,
-		// revoked) because of Stytch, not because of the user.
-		middleware.WriteError(w, r, http.StatusServiceUnavailable, fmt.Errorf("%w: revoke: %w", middleware.ErrUnavailable, err))
+		middleware.WriteError(w, r, middleware.StatusOf(err), err)
 		return
 	}
 	for _, name := range []string{middleware.DefaultJWTCookie, middleware.DefaultTokenCookie} {
