@@ -186,11 +186,14 @@ func (a *Authenticator) AuthenticateJWTLocal(ctx context.Context, p Authenticate
 	if p.ClockTolerance != nil && *p.ClockTolerance < 0 {
 		return nil, fmt.Errorf("%w: ClockTolerance must not be negative", ErrInvalidParams)
 	}
-	now, custom := p.CurrentDate, !p.CurrentDate.IsZero()
-	if !custom {
+	now, tolerance := p.CurrentDate, a.clockTolerance
+	if now.IsZero() {
 		now = a.now()
 	}
-	res, err := a.verifyAt(ctx, p.SessionJWT, now, p.ClockTolerance, custom)
+	if p.ClockTolerance != nil {
+		tolerance = *p.ClockTolerance
+	}
+	res, err := a.verifier.VerifyAt(ctx, p.SessionJWT, now, tolerance)
 	if err != nil {
 		return nil, localError(err)
 	}
@@ -202,26 +205,6 @@ func (a *Authenticator) AuthenticateJWTLocal(ctx context.Context, p Authenticate
 	}
 	auth := &Auth{Session: res.Session, JWT: p.SessionJWT, Verified: VerifiedLocal}
 	return a.checkAuthorization(auth, p.AuthorizationCheck)
-}
-
-// verifyAt verifies a JWT as of now with the given tolerance (nil: the
-// configured one). Only calls with a clock of their own pay for a verifier
-// of their own, without a cache.
-func (a *Authenticator) verifyAt(ctx context.Context, token string, now time.Time, tolerance *time.Duration, custom bool) (*jwtverify.Result, error) {
-	if !custom && tolerance == nil {
-		return a.verifier.Verify(ctx, token)
-	}
-	cfg := a.verifierConfig
-	cfg.Now = func() time.Time { return now }
-	cfg.CacheSize = -1
-	if tolerance != nil {
-		cfg.ClockTolerance = *tolerance
-	}
-	v, err := jwtverify.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return v.Verify(ctx, token)
 }
 
 // checkAuthorization runs an optional authorization check for the

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stytchmw/stytchmw/stytchtest"
 )
@@ -198,4 +199,23 @@ func BenchmarkSessionTokenCacheEntry(b *testing.B) {
 		b.Fatalf("%d entries cached, want %d", e.auth.tokens.entries.ItemCount(), n)
 	}
 	b.ReportMetric(perEntry, "B/entry")
+}
+
+// BenchmarkAuthenticateJWTLocalCurrentDate is the programmatic local check
+// with a clock and a tolerance of the call's own, on a token seen before:
+// it shares the verified-token cache with the request path.
+func BenchmarkAuthenticateJWTLocalCurrentDate(b *testing.B) {
+	s := newBench(b, 1, nil)
+	p := AuthenticateJWTLocalParams{
+		SessionJWT:     s.tokens[0],
+		CurrentDate:    s.env.srv.Now().Add(time.Minute),
+		ClockTolerance: new(time.Second),
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.env.auth.AuthenticateJWTLocal(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -162,12 +162,9 @@ func (t tokenAge) tooOld(now, iat time.Time) bool {
 // with New, wrap handlers with Handler, Optional and RequireAction, and
 // Close it when done. It is safe for concurrent use.
 type Authenticator struct {
-	client   *client.Client
-	keys     *jwks.Set
-	verifier *jwtverify.Verifier
-	// verifierConfig is verifier's Config, for AuthenticateJWTLocal calls
-	// with their own clock or tolerance.
-	verifierConfig jwtverify.Config
+	client         *client.Client
+	keys           *jwks.Set
+	verifier       *jwtverify.Verifier
 	maxAge         tokenAge
 	clockTolerance time.Duration
 	now            func() time.Time
@@ -269,7 +266,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: JWKS: %w", ErrInvalidConfig, err)
 	}
-	a.verifierConfig = jwtverify.Config{
+	verifier, err := jwtverify.New(jwtverify.Config{
 		ProjectID:      cfg.Client.ProjectID(),
 		Issuers:        acceptedIssuers(cfg.Client, cfg.Issuers),
 		Keys:           keys,
@@ -278,8 +275,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		MaxTokenBytes:  a.maxCredentialBytes,
 		CacheSize:      cfg.VerifiedJWTCacheSize,
 		MaxTokenAge:    cfg.MaxTokenAge,
-	}
-	verifier, err := jwtverify.New(a.verifierConfig)
+	})
 	if err != nil {
 		_ = keys.Close()
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)

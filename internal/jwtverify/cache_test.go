@@ -26,11 +26,9 @@ func TestCacheHitSharesTheSessionAndSkipsTheKeyLookup(t *testing.T) {
 	if n := f.keys.lookups.Load(); n != 1 {
 		t.Errorf("key lookups = %d, want 1", n)
 	}
-	// The Result itself is a copy: changing it does not change the cache.
-	second.KeyID = "changed"
-	third, _ := f.v.Verify(t.Context(), tok)
-	if third.KeyID != kidA {
-		t.Errorf("KeyID = %q after a caller changed its Result", third.KeyID)
+	// The Result is the cached one, shared (read-only) without a copy.
+	if second != first {
+		t.Error("a hit returned a copy of the Result")
 	}
 	// Keyed by the SHA-256 of the token.
 	if f.v.cache.get(new(sha256.Sum256([]byte(tok)))) == nil {
@@ -177,4 +175,79 @@ func TestConcurrentVerifyIsRaceFree(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestVerifyAt: the time claims are checked against the call's clock and
+// tolerance, through the same cache as Verify.
+func TestVerifyAt(t *testing.T) {
+	exp := t0.Add(5 * time.Minute)
+	for _, tc := range []struct {
+		name      string
+		now       time.Time
+		tolerance time.Duration
+		want      error
+		hit       bool // answered from the cache Verify filled
+	}{
+		{"valid", t0.Add(time.Minute), 0, nil, true},
+		{"before iat", t0.Add(-time.Second), 0, ErrIssuedInFuture, true},
+		{"before iat, within the tolerance", t0.Add(-time.Second), time.Second, nil, true},
+		{"at exp", exp, 0, ErrExpired, false},
+		{"after exp, within the tolerance", exp, time.Second, nil, false},
+		{"after exp and the tolerance", exp.Add(time.Second), time.Second, ErrExpired, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			tok := makeToken(keyA, kidA, nil)
+			check := func(res *Result, err error) {
+				t.Helper()
+				if !errors.Is(err, tc.want) || tc.want == nil && err != nil {
+					t.Fatalf("VerifyAt: %v, want %v", err, tc.want)
+				}
+				if (res != nil) != (tc.want == nil || tc.want == ErrExpired) {
+					t.Fatalf("Result %v with %v", res, err)
+				}
+			}
+			// A token never seen: fully verified.
+			check(f.v.VerifyAt(t.Context(), tok, tc.now, tc.tolerance))
+			// A token seen: the cache answers while it holds the token.
+			if _, err := f.v.Verify(t.Context(), tok); err != nil {
+				t.Fatal(err)
+			}
+			lookups := f.keys.lookups.Load()
+			check(f.v.VerifyAt(t.Context(), tok, tc.now, tc.tolerance))
+			if hit := f.keys.lookups.Load() == lookups; hit != tc.hit {
+				t.Fatalf("answered from the cache: %v, want %v", hit, tc.hit)
+			}
+		})
+	}
+}
+
+func TestVerifyAtSharesTheCache(t *testing.T) {
+	f := newFixture(t, nil)
+	tok := makeToken(keyA, kidA, nil)
+	// The Verifier's own clock is past exp: a verification as of another
+	// time is answered, but not cached, since the entry would be stale.
+	f.clock.set(t0.Add(time.Hour))
+	if _, err := f.v.VerifyAt(t.Context(), tok, t0.Add(time.Minute), 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.v.cache.len(); n != 0 {
+		t.Fatalf("%d cache entries, want none: the entry is stale by the Verifier's clock", n)
+	}
+	f.clock.set(t0.Add(time.Minute))
+	first, err := f.v.VerifyAt(t.Context(), tok, t0.Add(2*time.Minute), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := f.v.Verify(t.Context(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second != first || f.v.cache.len() != 1 || f.keys.lookups.Load() != 2 {
+		t.Fatalf("Verify after VerifyAt: same Result %v, %d entries, %d key lookups; want the cached Result, 1, 2",
+			second == first, f.v.cache.len(), f.keys.lookups.Load())
+	}
+	if _, err := f.v.VerifyAt(t.Context(), tok, t0, -time.Second); !errors.Is(err, ErrInvalidConfig) {
+		t.Fatalf("negative tolerance: %v, want ErrInvalidConfig", err)
+	}
 }

@@ -8,7 +8,10 @@
 // scanner that also refuses duplicate members, the session claim is decoded
 // once with encoding/json after the signature has verified, keys are held
 // ready per kid by the key source, and verified tokens are cached by their
-// SHA-256 for no longer than their exp (and MaxTokenAge).
+// SHA-256 for no longer than their exp (and MaxTokenAge). A hit returns the
+// cached Result itself, shared and read-only, without an allocation.
+// VerifyAt checks the time claims against a clock and a tolerance of the
+// call's own, through the same cache.
 //
 // What is refused, in the order it is checked: a token longer than
 // MaxTokenBytes (ErrTooLarge, before any parsing); anything but three

@@ -59,7 +59,8 @@ type Config struct {
 }
 
 // Result is what a verified token says. Result and Session are shared with
-// the cache of verified tokens: read-only.
+// the cache of verified tokens and every caller that verified the same
+// token (Verify returns the cached Result itself): read-only.
 type Result struct {
 	// Session is the session the token carries, as the remote authenticate
 	// endpoint would have answered it.
@@ -136,32 +137,53 @@ func New(cfg Config) (*Verifier, error) {
 // checked again.
 //
 // On ErrExpired the Result is returned too: the token is authentic.
+//
+// The Result is shared with the cache and with every other caller that
+// verified the same token: read it, never modify it.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Result, error) {
+	return v.verifyAt(ctx, token, v.now(), v.tolerance, false)
+}
+
+// VerifyAt verifies a session JWT as Verify does, but compares its time
+// claims with now and tolerance instead of Config.Now and
+// Config.ClockTolerance: for a caller with a clock or a leeway of its own
+// (the SDK's authenticateJwtLocal parameters). It shares the cache of
+// verified tokens: a token seen before costs a lookup, whatever the time
+// asked about, since its signature does not depend on it. A negative
+// tolerance is an ErrInvalidConfig error.
+func (v *Verifier) VerifyAt(ctx context.Context, token string, now time.Time, tolerance time.Duration) (*Result, error) {
+	if tolerance < 0 {
+		return nil, fmt.Errorf("%w: the clock tolerance must not be negative", ErrInvalidConfig)
+	}
+	return v.verifyAt(ctx, token, now, tolerance, true)
+}
+
+// verifyAt is Verify and VerifyAt: the time claims are checked against now
+// with tolerance. An entry is cached only while it is fresh by the
+// Verifier's own clock, which callClock says now may not be.
+func (v *Verifier) verifyAt(ctx context.Context, token string, now time.Time, tolerance time.Duration, callClock bool) (*Result, error) {
 	if len(token) > v.maxBytes {
 		return nil, fail(ErrTooLarge, fmt.Sprintf("%d bytes, the limit is %d", len(token), v.maxBytes))
 	}
-	now := v.now()
 	// One pass of SHA-256 yields both the hash of the signing input (for the
 	// signature) and the hash of the whole token (the cache key).
 	var inputHash, tokenHash [32]byte
 	hashToken(token, v.cache != nil, &inputHash, &tokenHash)
 	if v.cache != nil {
 		if e := v.cache.get(&tokenHash); e != nil && now.Before(e.deadline) {
-			if err := v.checkTimes(now, e); err != nil {
+			if err := checkTimes(now, tolerance, e); err != nil {
 				return nil, err
 			}
-			r := e.result
-			return &r, nil
+			return &e.result, nil
 		}
 	}
 	e, err := v.verify(ctx, token, &inputHash)
 	if err != nil {
 		return nil, err
 	}
-	if err := v.checkTimes(now, e); err != nil {
+	if err := checkTimes(now, tolerance, e); err != nil {
 		if errors.Is(err, ErrExpired) {
-			r := e.result
-			return &r, err
+			return &e.result, err
 		}
 		return nil, err
 	}
@@ -172,12 +194,14 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Result, error) {
 				e.deadline = tooOld
 			}
 		}
+		if callClock {
+			now = v.now()
+		}
 		if now.Before(e.deadline) {
 			v.cache.put(&tokenHash, e, now)
 		}
 	}
-	r := e.result
-	return &r, nil
+	return &e.result, nil
 }
 
 // verify runs every check but the time claims.
@@ -250,14 +274,14 @@ func signingInputEnd(token string) int {
 
 // checkTimes checks iat, nbf and exp against now with the clock tolerance:
 // valid while iat ≤ now+tolerance, nbf ≤ now+tolerance and now < exp+tolerance.
-func (v *Verifier) checkTimes(now time.Time, e *verified) error {
-	late := now.Add(v.tolerance)
+func checkTimes(now time.Time, tolerance time.Duration, e *verified) error {
+	late := now.Add(tolerance)
 	switch {
 	case e.iat.After(late):
 		return fail(ErrIssuedInFuture, "iat is in the future")
 	case e.nbf.After(late):
 		return fail(ErrNotYetValid, "nbf is in the future")
-	case !now.Before(e.exp.Add(v.tolerance)):
+	case !now.Before(e.exp.Add(tolerance)):
 		return fail(ErrExpired, "exp has passed")
 	}
 	return nil
