@@ -49,6 +49,8 @@ func TestNewValidation(t *testing.T) {
 		"negative cache TTL":          {Client: c, SessionTokenCacheTTL: new(-time.Second)},
 		"negative cache size":         {Client: c, SessionTokenCacheSize: -1},
 		"negative JWKS interval":      {Client: c, JWKSMinRefreshInterval: -time.Second},
+		"negative revoked set size":   {Client: c, RevokedSessionsSize: -1},
+		"negative remote bound":       {Client: c, MaxConcurrentRemote: -1},
 	} {
 		if _, err := New(t.Context(), cfg); !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("%s: %v, want ErrInvalidConfig", name, err)
@@ -61,7 +63,8 @@ func TestNewDefaults(t *testing.T) {
 	a := e.auth
 	if a.remoteTimeout != DefaultRemoteTimeout || a.maxCredentialBytes != DefaultMaxCredentialBytes ||
 		a.tokens == nil || a.tokens.ttl != DefaultSessionTokenCacheTTL || a.tokens.size != DefaultSessionTokenCacheSize ||
-		a.crossOrigin == nil || a.cookie != nil || a.maxAge.limited || len(a.sources) != 3 || a.now == nil {
+		a.crossOrigin == nil || a.cookie != nil || a.maxAge.limited || len(a.sources) != 3 || a.now == nil ||
+		a.maxRemote != DefaultMaxConcurrentRemote || a.revoked.size != DefaultRevokedSessionsSize {
 		t.Fatalf("defaults not applied: %+v", a)
 	}
 }

@@ -29,8 +29,9 @@
 // Stytch is asked (sessions/authenticate) only when it must be: for an
 // opaque token, for an authentic JWT that has expired (Stytch refreshes it
 // while the session lives), and for a JWT older than Config.MaxTokenAge.
-// Concurrent identical questions share one call. A token that cannot be
-// valid never reaches Stytch.
+// Concurrent identical questions share one call, and at most
+// Config.MaxConcurrentRemote calls are in flight (beyond them, 503 at
+// once). A token that cannot be valid never reaches Stytch.
 //
 // # What a revoked session can still do
 //

@@ -25,7 +25,10 @@ import (
 //
 // Identical concurrent authentications are coalesced: requests carrying the
 // same credential share one upstream call (singleflight, keyed by the
-// SHA-256 of the credential). The shared call is detached from the request
+// SHA-256 of the credential). At most MaxConcurrentRemote upstream calls
+// are in flight; a credential that needs one more is refused with 503 at
+// once (after coalescing, so it never refuses a request that can share a
+// call in flight), rather than queued behind a flood. The shared call is detached from the request
 // that started it, so one client hanging up does not fail the others; it is
 // bounded by RemoteTimeout and cancelled by Close. A waiting request whose
 // own context ends stops waiting at once.
@@ -89,6 +92,10 @@ func remoteKey(kind CredentialKind, token string) string {
 
 var errNoSessionInAnswer = errors.New("stytch answered without a session")
 
+// errTooManyRemote is the cause of refusing a credential because
+// MaxConcurrentRemote calls are in flight.
+var errTooManyRemote = errors.New("too many remote authentications in flight (Config.MaxConcurrentRemote)")
+
 // callAuthenticate makes the one upstream call of a coalesced group.
 // ctx is the first waiting request's: its values (trace ids) travel with
 // the call, its cancellation does not.
@@ -97,6 +104,11 @@ func (a *Authenticator) callAuthenticate(ctx context.Context, kind CredentialKin
 		return nil, newError(ErrUnavailable, errClosed)
 	}
 	defer a.inflight.Done()
+	if a.remoteInFlight.Add(1) > a.maxRemote {
+		a.remoteInFlight.Add(-1)
+		return nil, newError(ErrUnavailable, errTooManyRemote)
+	}
+	defer a.remoteInFlight.Add(-1)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.remoteTimeout)
 	defer cancel()
 	stop := context.AfterFunc(a.base, cancel)

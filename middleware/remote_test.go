@@ -286,3 +286,132 @@ func TestRemoteErrorMapping(t *testing.T) {
 		}
 	}
 }
+
+// refusalLog records the errors the ErrorHandler is given, then answers
+// them as WriteError does.
+type refusalLog struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (l *refusalLog) handle(w http.ResponseWriter, r *http.Request, status int, err error) {
+	l.mu.Lock()
+	l.errs = append(l.errs, err)
+	l.mu.Unlock()
+	WriteError(w, r, status, err)
+}
+
+// matching counts the recorded errors that match target.
+func (l *refusalLog) matching(target error) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, err := range l.errs {
+		if errors.Is(err, target) {
+			n++
+		}
+	}
+	return n
+}
+
+// status sends a request to the application server from any goroutine
+// and returns its status (-1 when no answer came).
+func (e *env) status(path string, opts ...reqOption) int {
+	req, _ := http.NewRequest(http.MethodGet, e.app.URL+path, nil)
+	for _, o := range opts {
+		o(req)
+	}
+	res, err := e.app.Client().Do(req)
+	if err != nil {
+		return -1
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// waitForCalls waits until the emulator has seen n authenticate calls.
+func (e *env) waitForCalls(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for e.count(stytchtest.EndpointAuthenticate) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d authenticate calls reached the emulator, want %d", e.count(stytchtest.EndpointAuthenticate), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestMaxConcurrentRemote: with MaxConcurrentRemote calls hanging at
+// Stytch, a credential that needs a call of its own is refused with 503 at
+// once and never sent, while one that can share a call in flight waits for
+// it.
+func TestMaxConcurrentRemote(t *testing.T) {
+	refusals := &refusalLog{}
+	e := newEnv(t, envOptions{config: func(c *Config) {
+		c.MaxConcurrentRemote = 2
+		c.RemoteTimeout = time.Minute // the hanging calls end when the test closes the Authenticator
+		c.ErrorHandler = refusals.handle
+	}})
+	// Should the test fail early, end the hanging calls before the servers
+	// wait for their requests.
+	t.Cleanup(func() { _ = e.auth.Close() })
+	e.srv.Advance(jwtLifetime) // the session's JWT is now expired but authentic: Stytch must refresh it
+	if err := e.srv.InjectFault(stytchtest.EndpointAuthenticate, stytchtest.Fault{Latency: time.Minute, Count: 2}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	statuses := make(chan int, 3)
+	send := func(opt reqOption) { wg.Go(func() { statuses <- e.status(routeRequired, opt) }) }
+
+	send(cookie(DefaultTokenCookie, "made-up-opaque-token-1")) // takes a slot, hangs
+	e.waitForCalls(t, 1)
+	send(cookie(DefaultTokenCookie, "made-up-opaque-token-1")) // the same token: shares the call
+	send(bearer(e.grant.SessionJWT))                           // stale JWT: takes the second slot, hangs
+	e.waitForCalls(t, 2)
+
+	// Both slots taken: a new credential is refused at once, unsent.
+	e.call(routeRequired, cookie(DefaultTokenCookie, "made-up-opaque-token-2")).want(t, http.StatusServiceUnavailable, ErrUnavailable)
+	e.call(routeRequired, bearer(e.sign(nil, e.claims(), ""))).want(t, http.StatusOK, "") // a valid JWT needs no slot
+	if n := e.count(stytchtest.EndpointAuthenticate); n != 2 {
+		t.Fatalf("%d authenticate calls, want 2: the third credential must not be sent", n)
+	}
+	if n := refusals.matching(errTooManyRemote); n != 1 {
+		t.Fatalf("%d refusals for too many calls in flight, want 1", n)
+	}
+
+	// Closing the Authenticator ends the hanging calls: their three
+	// requests get 503, none of them for too many calls in flight.
+	if err := e.auth.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	close(statuses)
+	for status := range statuses {
+		if status != http.StatusServiceUnavailable {
+			t.Errorf("a request waiting on a call cut short by Close got %d, want 503", status)
+		}
+	}
+	if n := refusals.matching(errTooManyRemote); n != 1 {
+		t.Fatalf("%d refusals for too many calls in flight, want 1: the shared call refused a request", n)
+	}
+	if n := e.count(stytchtest.EndpointAuthenticate); n != 2 {
+		t.Fatalf("%d authenticate calls, want 2", n)
+	}
+}
+
+// TestMaxConcurrentRemoteReleases: a call that ended, whatever its answer,
+// gives its slot back.
+func TestMaxConcurrentRemoteReleases(t *testing.T) {
+	e := newEnv(t, envOptions{config: func(c *Config) { c.MaxConcurrentRemote = 1 }})
+	if err := e.srv.InjectFault(stytchtest.EndpointAuthenticate, stytchtest.Fault{Status: http.StatusInternalServerError, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	e.call(routeRequired, cookie(DefaultTokenCookie, e.grant.SessionToken)).want(t, http.StatusServiceUnavailable, ErrUnavailable)
+	e.call(routeRequired, cookie(DefaultTokenCookie, e.grant.SessionToken)).want(t, http.StatusOK, "")
+	e.call(routeRequired, cookie(DefaultTokenCookie, "made-up-opaque-token")).want(t, http.StatusUnauthorized, ErrSessionNotFound)
+	e.srv.Advance(jwtLifetime)
+	e.call(routeRequired, bearer(e.grant.SessionJWT)).want(t, http.StatusOK, "")
+	if n := e.count(stytchtest.EndpointAuthenticate); n != 4 {
+		t.Fatalf("%d authenticate calls, want 4: one per request", n)
+	}
+}
