@@ -2,23 +2,28 @@ package middleware_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/stytchmw/stytchmw/client"
 	"github.com/stytchmw/stytchmw/middleware"
+	"github.com/stytchmw/stytchmw/stytchtest"
 )
 
 func ExampleNew() {
-	stytch, err := client.New(client.Config{
-		ProjectID: "project-test-00000000-0000-0000-0000-000000000000",
-		Secret:    "secret-test-example",
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
+	// An emulator stands in for Stytch here. In production the client is
+	//
+	//	client.New(client.Config{ProjectID: os.Getenv("STYTCH_PROJECT_ID"), Secret: os.Getenv("STYTCH_SECRET")})
+	emulator := stytchtest.NewServer(stytchtest.Config{})
+	defer emulator.Close()
+	stytch := emulator.Client()
+
 	// New waits at most this long for the first JWKS fetch; it does not fail
 	// when Stytch is unreachable.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -42,7 +47,139 @@ func ExampleNew() {
 		func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusNoContent)
 		})))
-	_ = mux // http.ListenAndServe(":8080", mux)
+	// http.ListenAndServe(":8080", mux) would serve it. A request without a
+	// credential:
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/me", nil))
+	fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"))
+	// Output: 401 Bearer realm="stytch"
+}
+
+// Handler requires a session; the handler reads it from the context. The
+// stytchtest emulator plays Stytch, over real HTTP.
+func ExampleAuthenticator_Handler() {
+	emulator := stytchtest.NewServer(stytchtest.Config{})
+	defer emulator.Close()
+	ctx := context.Background()
+	user, err := emulator.CreateUser(ctx, stytchtest.UserParams{Email: "ada@example.com"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	session, err := emulator.CreateSession(ctx, stytchtest.SessionParams{UserID: user.UserID})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	auth, err := middleware.New(ctx, middleware.Config{Client: emulator.Client(), HTTPClient: emulator.HTTPClient()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer auth.Close()
+	app := httptest.NewServer(auth.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, _ := middleware.FromContext(r.Context())
+		fmt.Fprintf(w, "%s verified %s", a.Session.UserID, a.Verified)
+	})))
+	defer app.Close()
+
+	// The user id is a fresh one each run: the output names it.
+	show := func(what string, req *http.Request) {
+		fmt.Printf("%s: %s\n", what, strings.ReplaceAll(do(app.Client(), req), user.UserID, "<ada's user_id>"))
+	}
+	show("no credential", newRequest(http.MethodGet, app.URL, ""))
+	show("session JWT", newRequest(http.MethodGet, app.URL, session.SessionJWT))
+	req := newRequest(http.MethodGet, app.URL, "")
+	req.AddCookie(&http.Cookie{Name: middleware.DefaultTokenCookie, Value: session.SessionToken})
+	show("opaque session token", req)
+	show("tampered JWT", newRequest(http.MethodGet, app.URL, session.SessionJWT[:len(session.SessionJWT)-4]+"AAAA"))
+	// Output:
+	// no credential: 401 missing_credential
+	// session JWT: 200 <ada's user_id> verified local
+	// opaque session token: 200 <ada's user_id> verified remote
+	// tampered JWT: 401 invalid_token
+}
+
+// RequireAction lets a request through only when the session's roles
+// grant the action in the project's RBAC policy. Ada is a "reader": the
+// emulator's default policy lets readers read documents, not delete them.
+func ExampleAuthenticator_RequireAction() {
+	emulator := stytchtest.NewServer(stytchtest.Config{})
+	defer emulator.Close()
+	ctx := context.Background()
+	user, err := emulator.CreateUser(ctx, stytchtest.UserParams{Email: "ada@example.com", Roles: []string{"reader"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	session, err := emulator.CreateSession(ctx, stytchtest.SessionParams{UserID: user.UserID})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	auth, err := middleware.New(ctx, middleware.Config{Client: emulator.Client(), HTTPClient: emulator.HTTPClient()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer auth.Close()
+	granted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "granted to ", middleware.VerdictFrom(r.Context()).GrantingRoles)
+	})
+	mux := http.NewServeMux()
+	mux.Handle("GET /documents", auth.RequireAction("documents", "read")(granted))
+	mux.Handle("DELETE /documents/{id}", auth.RequireAction("documents", "delete")(granted))
+	app := httptest.NewServer(mux)
+	defer app.Close()
+
+	fmt.Println("GET /documents:", do(app.Client(), newRequest(http.MethodGet, app.URL+"/documents", session.SessionJWT)))
+	fmt.Println("DELETE /documents/1:", do(app.Client(), newRequest(http.MethodDelete, app.URL+"/documents/1", session.SessionJWT)))
+	fmt.Println("GET /documents, no credential:", do(app.Client(), newRequest(http.MethodGet, app.URL+"/documents", "")))
+	// Output:
+	// GET /documents: 200 granted to [reader]
+	// DELETE /documents/1: 403 consumer_session_authorization_error
+	// GET /documents, no credential: 401 missing_credential
+}
+
+// Revoke logs a session out: Stytch revokes it, and this Authenticator
+// refuses its JWT and opaque token at once, though the JWT is still within
+// its exp.
+func ExampleAuthenticator_Revoke() {
+	emulator := stytchtest.NewServer(stytchtest.Config{})
+	defer emulator.Close()
+	ctx := context.Background()
+	user, err := emulator.CreateUser(ctx, stytchtest.UserParams{Email: "ada@example.com"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	session, err := emulator.CreateSession(ctx, stytchtest.SessionParams{UserID: user.UserID})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	auth, err := middleware.New(ctx, middleware.Config{Client: emulator.Client(), HTTPClient: emulator.HTTPClient()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer auth.Close()
+	mux := http.NewServeMux()
+	mux.Handle("GET /me", auth.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "signed in")
+	})))
+	mux.Handle("POST /logout", auth.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, _ := middleware.FromContext(r.Context())
+		if err := auth.Revoke(r.Context(), a); err != nil {
+			middleware.WriteError(w, r, middleware.StatusOf(err), err) // 503: Stytch did not revoke it
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})))
+	app := httptest.NewServer(mux)
+	defer app.Close()
+
+	fmt.Println("GET /me:", do(app.Client(), newRequest(http.MethodGet, app.URL+"/me", session.SessionJWT)))
+	fmt.Println("POST /logout:", do(app.Client(), newRequest(http.MethodPost, app.URL+"/logout", session.SessionJWT)))
+	fmt.Println("GET /me:", do(app.Client(), newRequest(http.MethodGet, app.URL+"/me", session.SessionJWT)))
+	// Output:
+	// GET /me: 200 signed in
+	// POST /logout: 204
+	// GET /me: 401 session_not_found
 }
 
 func ExampleNewContext() {
@@ -56,4 +193,40 @@ func ExampleNewContext() {
 	}))
 	handler.ServeHTTP(nil, req)
 	// Output: user-test-1 [stytch_user editor]
+}
+
+// newRequest builds a request, with a Bearer session JWT when jwt is set.
+func newRequest(method, url, jwt string) *http.Request {
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if jwt != "" {
+		req.Header.Set("Authorization", "Bearer "+jwt)
+	}
+	return req
+}
+
+// do sends req with c and describes the answer: the status, then the body
+// of a success or the error_type of a refusal.
+func do(c *http.Client, req *http.Request) string {
+	res, err := c.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if res.StatusCode < 300 {
+		return strings.TrimSpace(fmt.Sprint(res.StatusCode, " ", string(body)))
+	}
+	var refusal struct {
+		ErrorType string `json:"error_type"`
+	}
+	if err := json.Unmarshal(body, &refusal); err != nil {
+		log.Fatal(err)
+	}
+	return fmt.Sprint(res.StatusCode, " ", refusal.ErrorType)
 }
