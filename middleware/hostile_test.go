@@ -157,7 +157,7 @@ type hostileCase struct {
 	remote int
 }
 
-// run sends each case and checks its answer and its upstream cost.
+// runHostile sends each case and checks its answer and its upstream cost.
 func (e *env) runHostile(t *testing.T, cases []hostileCase) {
 	t.Helper()
 	for _, tt := range cases {
