@@ -58,17 +58,9 @@ func ExampleNew() {
 // Handler requires a session; the handler reads it from the context. The
 // stytchtest emulator plays Stytch, over real HTTP.
 func ExampleAuthenticator_Handler() {
-	emulator := stytchtest.NewServer(stytchtest.Config{})
+	emulator, session := startEmulator()
 	defer emulator.Close()
 	ctx := context.Background()
-	user, err := emulator.CreateUser(ctx, stytchtest.UserParams{Email: "ada@example.com"})
-	if err != nil {
-		log.Fatal(err)
-	}
-	session, err := emulator.CreateSession(ctx, stytchtest.SessionParams{UserID: user.UserID})
-	if err != nil {
-		log.Fatal(err)
-	}
 
 	auth, err := middleware.New(ctx, middleware.Config{Client: emulator.Client(), HTTPClient: emulator.HTTPClient()})
 	if err != nil {
@@ -83,7 +75,7 @@ func ExampleAuthenticator_Handler() {
 
 	// The user id is a fresh one each run: the output names it.
 	show := func(what string, req *http.Request) {
-		fmt.Printf("%s: %s\n", what, strings.ReplaceAll(do(app.Client(), req), user.UserID, "<ada's user_id>"))
+		fmt.Printf("%s: %s\n", what, strings.ReplaceAll(do(app.Client(), req), session.Session.UserID, "<ada's user_id>"))
 	}
 	show("no credential", newRequest(http.MethodGet, app.URL, ""))
 	show("session JWT", newRequest(http.MethodGet, app.URL, session.SessionJWT))
@@ -102,17 +94,9 @@ func ExampleAuthenticator_Handler() {
 // grant the action in the project's RBAC policy. Ada is a "reader": the
 // emulator's default policy lets readers read documents, not delete them.
 func ExampleAuthenticator_RequireAction() {
-	emulator := stytchtest.NewServer(stytchtest.Config{})
+	emulator, session := startEmulator("reader")
 	defer emulator.Close()
 	ctx := context.Background()
-	user, err := emulator.CreateUser(ctx, stytchtest.UserParams{Email: "ada@example.com", Roles: []string{"reader"}})
-	if err != nil {
-		log.Fatal(err)
-	}
-	session, err := emulator.CreateSession(ctx, stytchtest.SessionParams{UserID: user.UserID})
-	if err != nil {
-		log.Fatal(err)
-	}
 
 	auth, err := middleware.New(ctx, middleware.Config{Client: emulator.Client(), HTTPClient: emulator.HTTPClient()})
 	if err != nil {
@@ -141,17 +125,9 @@ func ExampleAuthenticator_RequireAction() {
 // refuses its JWT and opaque token at once, though the JWT is still within
 // its exp.
 func ExampleAuthenticator_Revoke() {
-	emulator := stytchtest.NewServer(stytchtest.Config{})
+	emulator, session := startEmulator()
 	defer emulator.Close()
 	ctx := context.Background()
-	user, err := emulator.CreateUser(ctx, stytchtest.UserParams{Email: "ada@example.com"})
-	if err != nil {
-		log.Fatal(err)
-	}
-	session, err := emulator.CreateSession(ctx, stytchtest.SessionParams{UserID: user.UserID})
-	if err != nil {
-		log.Fatal(err)
-	}
 
 	auth, err := middleware.New(ctx, middleware.Config{Client: emulator.Client(), HTTPClient: emulator.HTTPClient()})
 	if err != nil {
@@ -193,6 +169,23 @@ func ExampleNewContext() {
 	}))
 	handler.ServeHTTP(nil, req)
 	// Output: user-test-1 [stytch_user editor]
+}
+
+// startEmulator starts a Stytch emulator with a user, Ada, holding roles
+// (besides stytch_user), and a session of hers, as a test of your own
+// handlers would.
+func startEmulator(roles ...string) (*stytchtest.Server, *stytchtest.SessionGrant) {
+	emulator := stytchtest.NewServer(stytchtest.Config{})
+	ctx := context.Background()
+	user, err := emulator.CreateUser(ctx, stytchtest.UserParams{Email: "ada@example.com", Roles: roles})
+	if err != nil {
+		log.Fatal(err)
+	}
+	session, err := emulator.CreateSession(ctx, stytchtest.SessionParams{UserID: user.UserID})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return emulator, session
 }
 
 // newRequest builds a request, with a Bearer session JWT when jwt is set.
