@@ -77,7 +77,7 @@ func report(b *testing.B, m mode, r result) {
 	if m.firstSight && b.Name() == benchName(m, floorName) {
 		setFloor(m.parallel, r)
 	}
-	floor := floorOf(m.parallel)
+	floor := floorOf(b, m.parallel)
 	b.ReportMetric(r.nsPerOp/floor.nsPerOp, "x-floor")
 	b.ReportMetric(r.cpuNsPerOp, "cpu-ns/op")
 }
@@ -214,18 +214,61 @@ func setFloor(parallel bool, r result) {
 
 // floorOf returns the floor's first-sight figures at the concurrency,
 // measuring them now when -bench left BenchmarkFirstSight*/floor out.
-func floorOf(parallel bool) result {
+func floorOf(tb testing.TB, parallel bool) result {
 	floors.Lock()
 	r, ok := floors.byParallel[parallel]
 	floors.Unlock()
 	if ok {
 		return r
 	}
-	testing.Benchmark(func(b *testing.B) {
-		r = measureFloor(b, mode{firstSight: true, parallel: parallel})
-	})
+	r = timeFloor(tb, parallel, time.Second)
 	setFloor(parallel, r)
 	return r
+}
+
+// timeFloor measures the floor on first sight for about d, with its own
+// clock: testing.Benchmark cannot run inside a benchmark (both would hold
+// the benchmarks' lock).
+func timeFloor(tb testing.TB, parallel bool, d time.Duration) result {
+	f := peers.NewFloor(issuer)
+	var failed atomic.Int64
+	verify := func(header []string) {
+		if _, err := f.Verify(tokenOf(header)); err != nil {
+			failed.Add(1)
+		}
+	}
+	// Estimate the cost of one verification, then time enough of them.
+	probe := poolHeaders(tb, 16)
+	start := time.Now()
+	for _, h := range probe {
+		verify(h)
+	}
+	n := max(16, int(int64(d)/max(1, int64(time.Since(start))/int64(len(probe)))))
+	workers := 1
+	if parallel {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	headers := poolHeaders(tb, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	cpu0 := cpuTime()
+	start = time.Now()
+	for range workers {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				verify(headers[i])
+			}
+		})
+	}
+	wg.Wait()
+	if k := failed.Load(); k > 0 {
+		tb.Fatalf("floor: %d of %d tokens refused", k, n)
+	}
+	return result{
+		n:          n,
+		nsPerOp:    float64(time.Since(start).Nanoseconds()) / float64(n),
+		cpuNsPerOp: float64((cpuTime() - cpu0).Nanoseconds()) / float64(n),
+	}
 }
 
 // The first-sight tokens: a pool of distinct valid tokens shared by every
@@ -238,8 +281,8 @@ var pool struct {
 	headers  [][]string
 }
 
-func poolHeaders(b *testing.B, n int) [][]string {
-	b.Helper()
+func poolHeaders(tb testing.TB, n int) [][]string {
+	tb.Helper()
 	pool.Lock()
 	defer pool.Unlock()
 	if time.Since(pool.issuedAt) > tokenLifetime/2 {
@@ -251,7 +294,7 @@ func poolHeaders(b *testing.B, n int) [][]string {
 			return issuer.ValidClaims(have+k, issuedAt, tokenLifetime)
 		})
 		if err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 		for _, t := range tokens {
 			pool.headers = append(pool.headers, []string{"Bearer " + t})

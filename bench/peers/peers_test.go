@@ -3,6 +3,7 @@ package peers_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stytchmw/stytchmw/bench/peers"
 )
@@ -31,6 +32,17 @@ func TestFloor(t *testing.T) {
 			t.Errorf("%s: sub %q, want %q", c.Name, claims.Subject, c.UserID)
 		case !c.Accept && !errors.Is(err, peers.ErrRejected):
 			t.Errorf("%s: got %v, want ErrRejected", c.Name, err)
+		}
+	}
+}
+
+// TestTimeFloor checks the floor measurement that stands in when -bench
+// leaves the floor's benchmarks out.
+func TestTimeFloor(t *testing.T) {
+	for _, parallel := range []bool{false, true} {
+		r := timeFloor(t, parallel, 20*time.Millisecond)
+		if r.n < 16 || r.nsPerOp <= 0 {
+			t.Errorf("parallel %v: %+v", parallel, r)
 		}
 	}
 }
