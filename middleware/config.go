@@ -114,8 +114,10 @@ type Config struct {
 	RevokedSessionsSize int
 	// VerifiedJWTCacheSize bounds the cache of fully verified JWTs, which
 	// makes a JWT seen before cost a hash and a lookup instead of an RSA
-	// signature check (default 10,000 entries; negative disables it). An
-	// entry never outlives the JWT's exp, nor its MaxTokenAge deadline.
+	// signature check (default 10,000 entries; negative disables it). A JWT
+	// enters it on its second verification, so tokens used once never
+	// occupy it. An entry never outlives the JWT's exp, nor its MaxTokenAge
+	// deadline.
 	VerifiedJWTCacheSize int
 	// RemoteTimeout bounds one remote authentication, shared by every
 	// request waiting for it (default DefaultRemoteTimeout, 5 s). A request

@@ -25,7 +25,9 @@
 //
 // A session JWT is verified in process against the project's JWKS
 // (RS256 only; issuer, audience, exp, nbf and iat checked), which costs one
-// RSA signature check the first time a token is seen and much less after.
+// RSA signature check the first two times a token is seen and a hash lookup
+// after (a token is cached on its second use, so one-off tokens never crowd
+// the cache or make the garbage collector trace them).
 // Stytch is asked (sessions/authenticate) only when it must be: for an
 // opaque token, for an authentic JWT that has expired (Stytch refreshes it
 // while the session lives), and for a JWT older than Config.MaxTokenAge.

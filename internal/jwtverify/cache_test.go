@@ -9,13 +9,50 @@ import (
 	"time"
 )
 
+// verifyTwice verifies tok twice, which caches it: the cache admits a token
+// on its second verification.
+func verifyTwice(t *testing.T, v *Verifier, tok string) *Result {
+	t.Helper()
+	var res *Result
+	for range 2 {
+		var err error
+		if res, err = v.Verify(t.Context(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return res
+}
+
+func TestCacheAdmitsATokenOnItsSecondVerification(t *testing.T) {
+	f := newFixture(t, nil)
+	tok := makeToken(keyA, kidA, nil)
+	for sight, wantEntries := range []int{0, 1, 1} {
+		if _, err := f.v.Verify(t.Context(), tok); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.v.cache.len(); n != wantEntries {
+			t.Fatalf("after verification %d: %d cache entries, want %d", sight+1, n, wantEntries)
+		}
+	}
+	if n := f.keys.lookups.Load(); n != 2 {
+		t.Fatalf("key lookups = %d, want 2 (the third verification is a hit)", n)
+	}
+	// Tokens seen once each never fill the cache.
+	for i := range 50 {
+		once := makeToken(keyA, kidA, func(_, c map[string]any) { c["sub"] = fmt.Sprint("user-test-once-", i) })
+		if _, err := f.v.Verify(t.Context(), once); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.v.cache.len(); n != 1 {
+		t.Fatalf("%d cache entries after 50 tokens seen once, want 1", n)
+	}
+}
+
 func TestCacheHitSharesTheSessionAndSkipsTheKeyLookup(t *testing.T) {
 	f := newFixture(t, nil)
 	tok := makeToken(keyA, kidA, nil)
-	first, err := f.v.Verify(t.Context(), tok)
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := verifyTwice(t, f.v, tok)
 	second, err := f.v.Verify(t.Context(), tok)
 	if err != nil {
 		t.Fatal(err)
@@ -23,8 +60,8 @@ func TestCacheHitSharesTheSessionAndSkipsTheKeyLookup(t *testing.T) {
 	if second.Session != first.Session {
 		t.Error("a hit returned another *client.Session")
 	}
-	if n := f.keys.lookups.Load(); n != 1 {
-		t.Errorf("key lookups = %d, want 1", n)
+	if n := f.keys.lookups.Load(); n != 2 {
+		t.Errorf("key lookups = %d, want 2", n)
 	}
 	// The Result is the cached one, shared (read-only) without a copy.
 	if second != first {
@@ -59,9 +96,8 @@ func TestCacheEntryLifetime(t *testing.T) {
 			f := newFixture(t, tc.cfg)
 			tok := makeToken(keyA, kidA, nil)
 			f.clock.set(t0.Add(time.Second))
-			if _, err := f.v.Verify(t.Context(), tok); err != nil {
-				t.Fatal(err)
-			}
+			verifyTwice(t, f.v, tok)
+			warm := f.keys.lookups.Load()
 			f.clock.set(tc.now)
 			res, err := f.v.Verify(t.Context(), tok)
 			if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
@@ -70,7 +106,7 @@ func TestCacheEntryLifetime(t *testing.T) {
 			if res == nil {
 				t.Fatal("no Result")
 			}
-			if fresh := f.keys.lookups.Load() == 2; fresh != tc.wantFresh {
+			if fresh := f.keys.lookups.Load() > warm; fresh != tc.wantFresh {
 				t.Fatalf("verified again: %v, want %v", fresh, tc.wantFresh)
 			}
 		})
@@ -80,14 +116,12 @@ func TestCacheEntryLifetime(t *testing.T) {
 func TestCacheHitRechecksTheTimeClaims(t *testing.T) {
 	f := newFixture(t, nil)
 	tok := makeToken(keyA, kidA, func(_, c map[string]any) { c["iat"] = t0.Unix() - 60 })
-	if _, err := f.v.Verify(t.Context(), tok); err != nil {
-		t.Fatal(err)
-	}
+	verifyTwice(t, f.v, tok)
 	f.clock.set(t0.Add(-time.Second)) // the clock stepped back before nbf
 	if _, err := f.v.Verify(t.Context(), tok); !errors.Is(err, ErrNotYetValid) {
 		t.Fatalf("Verify: %v, want ErrNotYetValid", err)
 	}
-	if n := f.keys.lookups.Load(); n != 1 {
+	if n := f.keys.lookups.Load(); n != 2 {
 		t.Fatalf("key lookups = %d, want 1 (answered from the cache)", n)
 	}
 }
@@ -116,9 +150,7 @@ func TestCacheIsBounded(t *testing.T) {
 			f := newFixture(t, func(c *Config) { c.CacheSize = size })
 			for i := range 3 * size {
 				tok := makeToken(keyA, kidA, func(_, c map[string]any) { c["sub"] = fmt.Sprint("user-test-", i) })
-				if _, err := f.v.Verify(t.Context(), tok); err != nil {
-					t.Fatal(err)
-				}
+				verifyTwice(t, f.v, tok)
 				if n := f.v.cache.len(); n > size {
 					t.Fatalf("cache holds %d entries, bound %d", n, size)
 				}
@@ -210,9 +242,7 @@ func TestVerifyAt(t *testing.T) {
 			// A token never seen: fully verified.
 			check(f.v.VerifyAt(t.Context(), tok, tc.now, tc.tolerance))
 			// A token seen: the cache answers while it holds the token.
-			if _, err := f.v.Verify(t.Context(), tok); err != nil {
-				t.Fatal(err)
-			}
+			verifyTwice(t, f.v, tok)
 			lookups := f.keys.lookups.Load()
 			check(f.v.VerifyAt(t.Context(), tok, tc.now, tc.tolerance))
 			if hit := f.keys.lookups.Load() == lookups; hit != tc.hit {
@@ -235,16 +265,19 @@ func TestVerifyAtSharesTheCache(t *testing.T) {
 		t.Fatalf("%d cache entries, want none: the entry is stale by the Verifier's clock", n)
 	}
 	f.clock.set(t0.Add(time.Minute))
-	first, err := f.v.VerifyAt(t.Context(), tok, t0.Add(2*time.Minute), time.Second)
-	if err != nil {
-		t.Fatal(err)
+	var first *Result
+	for range 2 { // the second verification is cached
+		var err error
+		if first, err = f.v.VerifyAt(t.Context(), tok, t0.Add(2*time.Minute), time.Second); err != nil {
+			t.Fatal(err)
+		}
 	}
 	second, err := f.v.Verify(t.Context(), tok)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second != first || f.v.cache.len() != 1 || f.keys.lookups.Load() != 2 {
-		t.Fatalf("Verify after VerifyAt: same Result %v, %d entries, %d key lookups; want the cached Result, 1, 2",
+	if second != first || f.v.cache.len() != 1 || f.keys.lookups.Load() != 3 {
+		t.Fatalf("Verify after VerifyAt: same Result %v, %d entries, %d key lookups; want the cached Result, 1, 3",
 			second == first, f.v.cache.len(), f.keys.lookups.Load())
 	}
 	if _, err := f.v.VerifyAt(t.Context(), tok, t0, -time.Second); !errors.Is(err, ErrInvalidConfig) {

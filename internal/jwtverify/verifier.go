@@ -148,7 +148,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Result, error) {
 // claims with now and tolerance instead of Config.Now and
 // Config.ClockTolerance: for a caller with a clock or a leeway of its own
 // (the SDK's authenticateJwtLocal parameters). It shares the cache of
-// verified tokens: a token seen before costs a lookup, whatever the time
+// verified tokens: a token the cache holds costs a lookup, whatever the time
 // asked about, since its signature does not depend on it. A negative
 // tolerance is an ErrInvalidConfig error.
 func (v *Verifier) VerifyAt(ctx context.Context, token string, now time.Time, tolerance time.Duration) (*Result, error) {
@@ -197,7 +197,7 @@ func (v *Verifier) verifyAt(ctx context.Context, token string, now time.Time, to
 		if callClock {
 			now = v.now()
 		}
-		if now.Before(e.deadline) {
+		if now.Before(e.deadline) && v.cache.admit(&tokenHash) {
 			v.cache.put(&tokenHash, e, now)
 		}
 	}
