@@ -1,10 +1,7 @@
 package jwtverify
 
 import (
-	"encoding/binary"
-	"math/bits"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -18,7 +15,7 @@ import (
 // "evict what is about to become useless anyway".
 //
 // A token enters the cache on its second verification, not its first: a
-// doorkeeper remembers a fingerprint of each token verified once. Tokens
+// doorkeeper per shard remembers the hash of each token verified once. Tokens
 // seen only once (a crowd of users making one request each, a benchmark of
 // first sights) then never occupy the cache, and the garbage collector does
 // not have to trace thousands of retained sessions that will not be asked
@@ -28,17 +25,18 @@ import (
 type tokenCache struct {
 	shards   []cacheShard
 	perShard int
-	// seen is the doorkeeper: slot i holds a fingerprint of the last token
-	// whose hash maps to i. It holds no pointer, so the collector skips it,
-	// and a collision only makes a token wait for one more sight.
-	seen     []atomic.Uint64
-	seenMask uint64
 }
 
 type cacheShard struct {
 	mu      sync.RWMutex
 	entries map[[32]byte]*verified
-	_       [32]byte // keep shards on separate cache lines
+	// seen is the doorkeeper: the hashes of tokens verified once and not
+	// yet cached. Its keys and values hold no pointer, so the collector
+	// does not trace it. When it reaches perShard hashes it is emptied: a
+	// flood of one-off tokens costs a bounded map, and a token in real use
+	// that was forgotten is admitted at its next two verifications.
+	seen map[[32]byte]struct{}
+	_    [32]byte // keep shards on separate cache lines
 }
 
 // evictionSample is how many entries an insertion into a full shard looks at.
@@ -49,33 +47,16 @@ const maxShards = 16
 
 func newTokenCache(size int) *tokenCache {
 	n := min(maxShards, size)
-	slots := 1 << min(20, bits.Len(uint(2*size-1))) // a power of two ≥ 2×size, at most 1 Mi (8 MiB)
-	c := &tokenCache{
-		shards:   make([]cacheShard, n),
-		perShard: size / n,
-		seen:     make([]atomic.Uint64, slots),
-		seenMask: uint64(slots - 1),
-	}
+	c := &tokenCache{shards: make([]cacheShard, n), perShard: size / n}
 	for i := range c.shards {
 		c.shards[i].entries = make(map[[32]byte]*verified)
+		c.shards[i].seen = make(map[[32]byte]struct{})
 	}
 	return c
 }
 
 func (c *tokenCache) shard(key *[32]byte) *cacheShard {
 	return &c.shards[int(key[0])%len(c.shards)]
-}
-
-// admit reports whether the token of key was verified before (so it is worth
-// caching now), and remembers it otherwise.
-func (c *tokenCache) admit(key *[32]byte) bool {
-	slot := &c.seen[binary.LittleEndian.Uint64(key[0:8])&c.seenMask]
-	fingerprint := binary.LittleEndian.Uint64(key[8:16]) | 1 // never the empty slot's 0
-	if slot.Load() == fingerprint {
-		return true
-	}
-	slot.Store(fingerprint)
-	return false
 }
 
 // get returns the entry of key, or nil.
@@ -87,15 +68,34 @@ func (c *tokenCache) get(key *[32]byte) *verified {
 	return v
 }
 
-// put stores v under key, evicting an entry when the shard is full.
-func (c *tokenCache) put(key *[32]byte, v *verified, now time.Time) {
+// admit stores v under key if the token of key was verified before (the
+// doorkeeper has its hash), evicting an entry when the shard is full, and
+// otherwise only remembers the hash. It reports whether v was stored.
+func (c *tokenCache) admit(key *[32]byte, v *verified, now time.Time) bool {
 	s := c.shard(key)
 	s.mu.Lock()
-	if _, ok := s.entries[*key]; !ok && len(s.entries) >= c.perShard {
+	defer s.mu.Unlock()
+	if _, ok := s.seen[*key]; !ok {
+		if _, cached := s.entries[*key]; !cached {
+			if len(s.seen) >= c.perShard {
+				clear(s.seen)
+			}
+			s.seen[*key] = struct{}{}
+			return false
+		}
+	}
+	delete(s.seen, *key)
+	s.put(key, v, now, c.perShard)
+	return true
+}
+
+// put stores v under key, evicting an entry when the shard is full. The
+// caller holds s.mu.
+func (s *cacheShard) put(key *[32]byte, v *verified, now time.Time, perShard int) {
+	if _, ok := s.entries[*key]; !ok && len(s.entries) >= perShard {
 		s.evict(now)
 	}
 	s.entries[*key] = v
-	s.mu.Unlock()
 }
 
 func (s *cacheShard) evict(now time.Time) {

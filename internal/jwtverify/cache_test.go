@@ -49,6 +49,48 @@ func TestCacheAdmitsATokenOnItsSecondVerification(t *testing.T) {
 	}
 }
 
+// TestCacheAdmitsEveryTokenOfARotation: tokens used in strict rotation (a
+// load balancer's pattern) are all cached after two rounds, whatever their
+// hashes: the doorkeeper is exact until it fills up.
+func TestCacheAdmitsEveryTokenOfARotation(t *testing.T) {
+	const n = 300
+	f := newFixture(t, func(c *Config) { c.CacheSize = 4 * n })
+	var tokens []string
+	for i := range n {
+		tokens = append(tokens, makeToken(keyA, kidA, func(_, c map[string]any) { c["sub"] = fmt.Sprint("user-test-", i) }))
+	}
+	for range 2 {
+		for _, tok := range tokens {
+			if _, err := f.v.Verify(t.Context(), tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got := f.v.cache.len(); got != n {
+		t.Fatalf("%d of %d tokens cached after two rounds", got, n)
+	}
+}
+
+// TestCacheDoorkeeperIsBounded: a flood of one-off tokens keeps at most the
+// cache's size of hashes in the doorkeeper.
+func TestCacheDoorkeeperIsBounded(t *testing.T) {
+	const size = 32
+	c := newTokenCache(size)
+	for i := range 10 * size {
+		key := sha256.Sum256(fmt.Append(nil, i))
+		if c.admit(&key, &verified{deadline: t0.Add(time.Hour)}, t0) {
+			t.Fatalf("token %d admitted on its first verification", i)
+		}
+	}
+	seen := 0
+	for i := range c.shards {
+		seen += len(c.shards[i].seen)
+	}
+	if seen > size || c.len() != 0 {
+		t.Fatalf("doorkeeper holds %d hashes (bound %d), cache %d entries", seen, size, c.len())
+	}
+}
+
 func TestCacheHitSharesTheSessionAndSkipsTheKeyLookup(t *testing.T) {
 	f := newFixture(t, nil)
 	tok := makeToken(keyA, kidA, nil)
@@ -162,18 +204,19 @@ func TestCacheIsBounded(t *testing.T) {
 func TestEvictionPrefersExpiredEntries(t *testing.T) {
 	c := &tokenCache{shards: make([]cacheShard, 1), perShard: 4}
 	c.shards[0].entries = map[[32]byte]*verified{}
+	put := func(key *[32]byte, v *verified, now time.Time) { c.shards[0].put(key, v, now, c.perShard) }
 	now := t0
 	key := func(i byte) *[32]byte { return &[32]byte{i} }
-	c.put(key(1), &verified{deadline: now.Add(time.Hour)}, now)
-	c.put(key(2), &verified{deadline: now.Add(time.Second)}, now) // expired below
-	c.put(key(3), &verified{deadline: now.Add(2 * time.Hour)}, now)
-	c.put(key(4), &verified{deadline: now.Add(3 * time.Hour)}, now)
-	c.put(key(5), &verified{deadline: now.Add(time.Hour)}, now.Add(time.Minute))
+	put(key(1), &verified{deadline: now.Add(time.Hour)}, now)
+	put(key(2), &verified{deadline: now.Add(time.Second)}, now) // expired below
+	put(key(3), &verified{deadline: now.Add(2 * time.Hour)}, now)
+	put(key(4), &verified{deadline: now.Add(3 * time.Hour)}, now)
+	put(key(5), &verified{deadline: now.Add(time.Hour)}, now.Add(time.Minute))
 	if c.get(key(2)) != nil || c.len() != 4 {
 		t.Fatalf("the expired entry was not the one evicted (len %d)", c.len())
 	}
 	// Nothing expired: the entry that expires first goes.
-	c.put(key(6), &verified{deadline: now.Add(4 * time.Hour)}, now.Add(time.Minute))
+	put(key(6), &verified{deadline: now.Add(4 * time.Hour)}, now.Add(time.Minute))
 	if c.get(key(1)) != nil && c.get(key(5)) != nil {
 		t.Fatal("neither entry expiring first was evicted")
 	}

@@ -197,8 +197,8 @@ func (v *Verifier) verifyAt(ctx context.Context, token string, now time.Time, to
 		if callClock {
 			now = v.now()
 		}
-		if now.Before(e.deadline) && v.cache.admit(&tokenHash) {
-			v.cache.put(&tokenHash, e, now)
+		if now.Before(e.deadline) {
+			v.cache.admit(&tokenHash, e, now)
 		}
 	}
 	return &e.result, nil
