@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -223,6 +225,56 @@ func TestEchoedSecretIsScrubbed(t *testing.T) {
 			assertNoSecret(t, err)
 			if !strings.Contains(err.Error(), "[REDACTED]") {
 				t.Fatalf("error %q does not show the redaction", err)
+			}
+		})
+	}
+}
+
+// TestEchoedTokenIsScrubbed: a proxy that echoes the request body must not
+// put the session token or JWT the call sent into our errors (which the
+// middleware logs), in a quoted excerpt or in an error's fields.
+func TestEchoedTokenIsScrubbed(t *testing.T) {
+	jwt := "eyJhbGciOiJSUzI1NiJ9." + strings.Repeat("c2Vzc2lvbg", 150) + ".c2lnbmF0dXJl"
+	echoBody := func(w http.ResponseWriter, r *http.Request, _ int) {
+		body, _ := io.ReadAll(r.Body)
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprintf(w, "proxy error for %s", body)
+	}
+	echoInMessage := func(w http.ResponseWriter, r *http.Request, _ int) {
+		body, _ := io.ReadAll(r.Body)
+		quoted, _ := json.Marshal(string(body))
+		writeJSON(w, http.StatusBadRequest, `{"status_code":400,"request_id":"r","error_type":"bad_request",
+			"error_message":`+string(quoted)+`,"error_details":{"echo":`+string(quoted)+`}}`)
+	}
+	cases := []struct {
+		name   string
+		req    AuthenticateRequest
+		token  string
+		handle func(http.ResponseWriter, *http.Request, int)
+	}{
+		{"token in a non-JSON body", AuthenticateRequest{SessionToken: fixtureToken}, fixtureToken, echoBody},
+		{"JWT in a non-JSON body", AuthenticateRequest{SessionJWT: jwt}, jwt, echoBody},
+		{"token in a Stytch error", AuthenticateRequest{SessionToken: fixtureToken}, fixtureToken, echoInMessage},
+		{"JWT in a Stytch error", AuthenticateRequest{SessionJWT: jwt}, jwt, echoInMessage},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// Not newFakeAPI: it reads the body before the handler can echo it.
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { tc.handle(w, r, 1) }))
+			t.Cleanup(srv.Close)
+			c, _ := newTestClient(t, srv.URL, nil)
+			_, err := c.Authenticate(context.Background(), tc.req)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, verb := range []string{"%v", "%+v", "%#v"} {
+				text := fmt.Sprintf(verb, err)
+				if strings.Contains(text, tc.token[:20]) {
+					t.Fatalf("the request's token leaked into %q", text)
+				}
+				if !strings.Contains(text, "[REDACTED]") {
+					t.Fatalf("error %q does not show the redaction", text)
+				}
 			}
 		})
 	}

@@ -175,7 +175,7 @@ func (c *Client) attempt(ctx context.Context, method, target, path string, paylo
 			// that are not JSON objects (an HTML page from a proxy, say).
 			quote := ""
 			if !isJSONObject(data) {
-				quote = c.excerpt(data)
+				quote = c.excerpt(data, payload)
 			}
 			return outcome{err: fail(res.StatusCode, quote, fmt.Errorf("decode response: %w", err))}
 		}
@@ -183,10 +183,10 @@ func (c *Client) attempt(ctx context.Context, method, target, path string, paylo
 	}
 	retryAfter := parseRetryAfter(res.Header.Get("Retry-After"))
 	if se := decodeAPIError(data, res.StatusCode); se != nil {
-		c.redactError(se)
+		c.redactError(se, payload)
 		return outcome{err: se, retry: retryStatus, retryAfter: retryAfter}
 	}
-	return outcome{err: fail(res.StatusCode, c.excerpt(data), errNotStytchJSON), retry: retryStatus, retryAfter: retryAfter}
+	return outcome{err: fail(res.StatusCode, c.excerpt(data, payload), errNotStytchJSON), retry: retryStatus, retryAfter: retryAfter}
 }
 
 // transportError drops the URL from a *url.Error (it may carry a user id in
@@ -259,11 +259,16 @@ func parseRetryAfter(v string) time.Duration {
 }
 
 // excerpt returns the start of a body as printable text, with the
-// credentials removed should a proxy have echoed them.
-func (c *Client) excerpt(data []byte) string {
-	header, _ := c.credentials()
-	s := string(data[:min(len(data), 4*excerptBytes+len(header))])
-	s = c.redact(strings.ToValidUTF8(s, string(utf8.RuneError)))
+// credentials and the request's tokens removed should a proxy have echoed
+// them.
+func (c *Client) excerpt(data, payload []byte) string {
+	secrets := c.secrets(payload)
+	longest := 0
+	for _, v := range secrets {
+		longest = max(longest, len(v))
+	}
+	s := string(data[:min(len(data), 4*excerptBytes+longest)])
+	s = redact(strings.ToValidUTF8(s, string(utf8.RuneError)), secrets)
 	if len(s) > excerptBytes {
 		s = strings.ToValidUTF8(s[:excerptBytes], "")
 	}
@@ -275,43 +280,66 @@ func (c *Client) excerpt(data []byte) string {
 	}, s)
 }
 
-// redact removes the secret and the Basic credentials from text the API (or
-// something in between) sent back.
-func (c *Client) redact(s string) string {
+// minSecretBytes is the shortest request value treated as a secret: Stytch's
+// opaque tokens are 44 bytes and its JWTs far longer, while redacting every
+// short word of a request would garble the text around it.
+const minSecretBytes = 16
+
+// secrets lists what no text of an answer may be quoted with: the Basic
+// credentials, the secret, and the top-level string values of the request
+// body (payload), the session tokens and JWTs a call sends, which a proxy
+// echoing the request would put in its answer.
+func (c *Client) secrets(payload []byte) []string {
 	header, secret := c.credentials()
-	for _, v := range []string{strings.TrimPrefix(header, "Basic "), secret} {
+	list := []string{strings.TrimPrefix(header, "Basic "), secret}
+	var fields map[string]any
+	if json.Unmarshal(payload, &fields) == nil {
+		for _, v := range fields {
+			if s, ok := v.(string); ok && len(s) >= minSecretBytes {
+				list = append(list, s)
+			}
+		}
+	}
+	return list
+}
+
+// redact removes the secrets from text the API (or something in between)
+// sent back.
+func redact(s string, secrets []string) string {
+	for _, v := range secrets {
 		s = strings.ReplaceAll(s, v, redacted)
 	}
 	return s
 }
 
-// redactError removes the credentials from every text of an API error: a
-// proxy that echoes the request's headers may put them in any field, and
-// fmt's %#v prints them all.
-func (c *Client) redactError(se *StytchError) {
-	se.RequestID = c.redact(se.RequestID)
-	se.ErrorType = ErrorType(c.redact(string(se.ErrorType)))
-	se.ErrorMessage = c.redact(se.ErrorMessage)
-	se.ErrorURL = c.redact(se.ErrorURL)
+// redactError removes the credentials and the request's tokens from every
+// text of an API error: a proxy that echoes the request may put them in any
+// field, and fmt's %#v prints them all.
+func (c *Client) redactError(se *StytchError, payload []byte) {
+	secrets := c.secrets(payload)
+	se.RequestID = redact(se.RequestID, secrets)
+	se.ErrorType = ErrorType(redact(string(se.ErrorType), secrets))
+	se.ErrorMessage = redact(se.ErrorMessage, secrets)
+	se.ErrorURL = redact(se.ErrorURL, secrets)
 	if se.ErrorDetails != nil {
-		se.ErrorDetails = c.redactJSON(se.ErrorDetails).(map[string]any)
+		se.ErrorDetails = redactJSON(se.ErrorDetails, secrets).(map[string]any)
 	}
 }
 
-// redactJSON returns v, a value decoded from JSON, with the credentials
-// removed from its strings and member names.
-func (c *Client) redactJSON(v any) any {
+// redactJSON returns v, a value decoded from JSON, with the secrets removed
+// from its strings and member names.
+func redactJSON(v any, secrets []string) any {
 	switch v := v.(type) {
 	case string:
-		return c.redact(v)
+		return redact(v, secrets)
 	case []any:
 		for i := range v {
-			v[i] = c.redactJSON(v[i])
+			v[i] = redactJSON(v[i], secrets)
 		}
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for name, value := range v {
-			out[c.redact(name)] = c.redactJSON(value)
+			out[redact(name, secrets)] = redactJSON(value, secrets)
 		}
 		return out
 	}
