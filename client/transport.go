@@ -263,7 +263,8 @@ func parseRetryAfter(v string) time.Duration {
 // them.
 func (c *Client) excerpt(data, payload []byte) string {
 	secrets := c.secrets(payload)
-	longest := 0
+	header, _ := c.credentials()
+	longest := len(header)
 	for _, v := range secrets {
 		longest = max(longest, len(v))
 	}
