@@ -113,8 +113,13 @@ func TestAuthenticateJWTLocal(t *testing.T) {
 // TestMaxTokenAge: unset trusts a JWT until exp; d > 0 asks Stytch once
 // now − iat ≥ d; 0 always asks.
 func TestMaxTokenAge(t *testing.T) {
+	// The emulator's clock stands still, so that an Advance lands exactly
+	// where the test says: following real time, the JWT's iat (whole
+	// seconds) lags the clock by up to a second plus the set-up, and
+	// "one second before exp" could already be past it.
+	frozen := func(c *stytchtest.Config) { c.Now = time.Now().Truncate(time.Second) }
 	t.Run("unset", func(t *testing.T) {
-		e := newEnv(t, envOptions{})
+		e := newEnv(t, envOptions{server: frozen})
 		e.srv.Advance(stytchtest.JWTLifetime - time.Second)
 		r := e.call(routeRequired, bearer(e.grant.SessionJWT))
 		r.want(t, 200, "")
@@ -123,7 +128,7 @@ func TestMaxTokenAge(t *testing.T) {
 		}
 	})
 	t.Run("positive", func(t *testing.T) {
-		e := newEnv(t, envOptions{config: func(c *Config) { c.MaxTokenAge = new(time.Minute) }})
+		e := newEnv(t, envOptions{server: frozen, config: func(c *Config) { c.MaxTokenAge = new(time.Minute) }})
 		e.srv.Advance(time.Minute - time.Second)
 		r := e.call(routeRequired, bearer(e.grant.SessionJWT))
 		r.want(t, 200, "")
