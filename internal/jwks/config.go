@@ -66,8 +66,16 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.HTTPClient == nil {
 		// A transport of its own, so that Close can drop its idle
-		// connections without touching anyone else's.
-		c.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		// connections without touching anyone else's. Redirects are not
+		// followed: the key set decides which tokens verify, so it comes
+		// from the configured URL or not at all (a 3xx is a failed fetch),
+		// as the API client does for its own requests.
+		c.HTTPClient = &http.Client{
+			Transport: http.DefaultTransport.(*http.Transport).Clone(),
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			},
+		}
 	}
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout

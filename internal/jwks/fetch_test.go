@@ -63,6 +63,25 @@ func TestBodyIsCappedAtOneMebibyte(t *testing.T) {
 	}
 }
 
+// TestRedirectIsNotFollowed: a key set served elsewhere than the configured
+// URL is refused, so a redirect cannot substitute another party's keys.
+func TestRedirectIsNotFollowed(t *testing.T) {
+	body := paddedBody(t, 1024)
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+	defer elsewhere.Close()
+	srv := httptest.NewServer(http.RedirectHandler(elsewhere.URL, http.StatusFound))
+	defer srv.Close()
+	s := openSet(t, Config{URL: srv.URL, RetryInterval: time.Hour}, nil)
+	if _, err := s.Key(t.Context(), "kid-a"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Key after a redirect: %v, want ErrUnavailable", err)
+	}
+	// The same body at the configured URL is accepted.
+	s = openSet(t, Config{URL: elsewhere.URL, RetryInterval: time.Hour}, nil)
+	if _, err := s.Key(t.Context(), "kid-a"); err != nil {
+		t.Fatalf("Key: %v", err)
+	}
+}
+
 func TestFetchFailuresLeaveNoKeys(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
