@@ -136,7 +136,7 @@ type Config struct {
 	// authentications a second; locally verified JWTs never count.
 	MaxConcurrentRemote int
 	// HTTPClient fetches the JWKS (default: a client of the key set's own,
-	// with a timeout).
+	// with a timeout, that follows no redirect).
 	HTTPClient *http.Client
 	// JWKSRefreshInterval is how often the JWKS is refreshed in the
 	// background (default 1 h).
