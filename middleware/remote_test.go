@@ -24,7 +24,12 @@ func (e *env) revoke(token string) {
 // documented bound.
 func TestSessionTokenCache(t *testing.T) {
 	obs := &observations{}
-	e := newEnv(t, envOptions{config: func(c *Config) { c.Observer = obs.record }})
+	e := newEnv(t, envOptions{
+		// A frozen clock, moved only by Advance: the cache's bound is
+		// checked to the second below.
+		server: func(c *stytchtest.Config) { c.Now = time.Now().Truncate(time.Second) },
+		config: func(c *Config) { c.Observer = obs.record },
+	})
 	token := e.grant.SessionToken
 
 	r := e.call(routeRequired, cookie(DefaultTokenCookie, token))
