@@ -1,12 +1,14 @@
 package middleware
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -253,11 +255,11 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		clockTolerance:     cfg.ClockTolerance,
 		now:                cfg.Now,
 		sources:            append([]Source(nil), sources...),
-		maxCredentialBytes: cmp0(cfg.MaxCredentialBytes, DefaultMaxCredentialBytes),
+		maxCredentialBytes: cmp.Or(cfg.MaxCredentialBytes, DefaultMaxCredentialBytes),
 		crossOrigin:        crossOrigin,
 		cookie:             newRefreshCookie(cfg.RefreshCookie),
-		remoteTimeout:      cmp0(cfg.RemoteTimeout, DefaultRemoteTimeout),
-		maxRemote:          int64(cmp0(cfg.MaxConcurrentRemote, DefaultMaxConcurrentRemote)),
+		remoteTimeout:      cmp.Or(cfg.RemoteTimeout, DefaultRemoteTimeout),
+		maxRemote:          int64(cmp.Or(cfg.MaxConcurrentRemote, DefaultMaxConcurrentRemote)),
 		policy:             cfg.Policy,
 		errorHandler:       cfg.ErrorHandler,
 		logger:             cfg.Logger,
@@ -274,9 +276,9 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		ttl = *cfg.SessionTokenCacheTTL
 	}
 	if ttl > 0 {
-		a.tokens = newSessionTokenCache(ttl, cmp0(cfg.SessionTokenCacheSize, DefaultSessionTokenCacheSize), a.now)
+		a.tokens = newSessionTokenCache(ttl, cmp.Or(cfg.SessionTokenCacheSize, DefaultSessionTokenCacheSize), a.now)
 	}
-	a.revoked = newRevokedSessions(cmp0(cfg.RevokedSessionsSize, DefaultRevokedSessionsSize), a.now)
+	a.revoked = newRevokedSessions(cmp.Or(cfg.RevokedSessionsSize, DefaultRevokedSessionsSize), a.now)
 
 	keys, err := jwks.New(ctx, jwks.Config{
 		URL:                jwksURL(cfg.Client),
@@ -305,14 +307,6 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	a.keys, a.verifier = keys, verifier
 	a.base, a.cancel = context.WithCancel(context.Background())
 	return a, nil
-}
-
-func cmp0[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 func validateSources(sources []Source) error {
@@ -350,20 +344,11 @@ func acceptedIssuers(c *client.Client, extra []string) []string {
 		}
 	}
 	for _, iss := range extra {
-		if iss != "" && !containsString(issuers, iss) {
+		if iss != "" && !slices.Contains(issuers, iss) {
 			issuers = append(issuers, iss)
 		}
 	}
 	return issuers
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // enter registers a remote call with the lifecycle, or reports that the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,7 +105,7 @@ func FuzzRequest(f *testing.F) {
 			t.Fatalf("status %d: %s", w.Code, w.Body)
 		}
 
-		if e.count(stytchtest.EndpointAuthenticate) != before && !containsString(sources, "cookie:"+DefaultTokenCookie) {
+		if e.count(stytchtest.EndpointAuthenticate) != before && !slices.Contains(sources, "cookie:"+DefaultTokenCookie) {
 			t.Fatalf("sessions/authenticate called for a credential from %q", sources)
 		}
 		allowed := 2 + int(time.Since(start)/jwks.DefaultMinRefreshInterval)
