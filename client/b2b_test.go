@@ -127,20 +127,26 @@ func TestB2BMethodsSendExactRequestAndParseAnswer(t *testing.T) {
 			wantBody: `{"member_session_id":"` + b2bSessionID + `"}`, check: revoked,
 		},
 		{
-			name:   "Revoke by session token",
-			call:   func(ctx context.Context, b *B2BClient) (any, error) { return b.Revoke(ctx, B2BRevokeRequest{SessionToken: b2bToken}) },
+			name: "Revoke by session token",
+			call: func(ctx context.Context, b *B2BClient) (any, error) {
+				return b.Revoke(ctx, B2BRevokeRequest{SessionToken: b2bToken})
+			},
 			answer: revokeJSON, wantMethod: http.MethodPost, wantURI: "/v1/b2b/sessions/revoke",
 			wantBody: `{"session_token":"` + b2bToken + `"}`, check: revoked,
 		},
 		{
-			name:   "Revoke by session JWT",
-			call:   func(ctx context.Context, b *B2BClient) (any, error) { return b.Revoke(ctx, B2BRevokeRequest{SessionJWT: fixtureJWT}) },
+			name: "Revoke by session JWT",
+			call: func(ctx context.Context, b *B2BClient) (any, error) {
+				return b.Revoke(ctx, B2BRevokeRequest{SessionJWT: fixtureJWT})
+			},
 			answer: revokeJSON, wantMethod: http.MethodPost, wantURI: "/v1/b2b/sessions/revoke",
 			wantBody: `{"session_jwt":"` + fixtureJWT + `"}`, check: revoked,
 		},
 		{
-			name:   "Revoke every session of a member",
-			call:   func(ctx context.Context, b *B2BClient) (any, error) { return b.Revoke(ctx, B2BRevokeRequest{MemberID: b2bMemberID}) },
+			name: "Revoke every session of a member",
+			call: func(ctx context.Context, b *B2BClient) (any, error) {
+				return b.Revoke(ctx, B2BRevokeRequest{MemberID: b2bMemberID})
+			},
 			answer: revokeJSON, wantMethod: http.MethodPost, wantURI: "/v1/b2b/sessions/revoke",
 			wantBody: `{"member_id":"` + b2bMemberID + `"}`, check: revoked,
 		},
@@ -202,8 +208,8 @@ func TestB2BMethodsSendExactRequestAndParseAnswer(t *testing.T) {
 			},
 		},
 		{
-			name: "GetPolicy uses the B2B path and keeps the scopes",
-			call: func(ctx context.Context, b *B2BClient) (any, error) { return b.GetPolicy(ctx) },
+			name:   "GetPolicy uses the B2B path and keeps the scopes",
+			call:   func(ctx context.Context, b *B2BClient) (any, error) { return b.GetPolicy(ctx) },
 			answer: policyJSON, wantMethod: http.MethodGet, wantURI: "/v1/b2b/rbac/policy",
 			check: func(t *testing.T, got any) {
 				p := got.(*GetPolicyResponse).Policy
