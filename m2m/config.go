@@ -13,7 +13,9 @@ import (
 // required.
 //
 // A Config never prints its ClientSecret: fmt (every verb but %p), slog and
-// encoding/json show it redacted, as for client.Config.
+// encoding/json show it redacted. As for client.Config, fmt calls no method
+// of a Config stored in an unexported field of another struct: hold a
+// Config by pointer, or keep only the *TokenSource.
 type Config struct {
 	// ProjectID is the Stytch project the M2M client belongs to.
 	ProjectID string
