@@ -132,13 +132,8 @@ func (b *B2BClient) ExchangeAccessToken(ctx context.Context, req B2BExchangeAcce
 // Attest exchanges a trusted identity provider's token for a member session,
 // or adds it as a factor to the session named by SessionToken or SessionJWT.
 func (b *B2BClient) Attest(ctx context.Context, req B2BAttestRequest) (*B2BSessionGrantResponse, error) {
-	switch {
-	case req.ProfileID == "":
-		return nil, localError(ErrTrustedTokenProfileNotFound, "profile_id is required.")
-	case req.Token == "":
-		return nil, localError(ErrInvalidTrustedAuthToken, "token is required.")
-	case req.SessionToken != "" && req.SessionJWT != "":
-		return nil, localError(ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt, not both.")
+	if err := checkAttestArgs(req.ProfileID, req.Token, req.SessionToken, req.SessionJWT); err != nil {
+		return nil, err
 	}
 	var resp B2BSessionGrantResponse
 	if err := b.c.grant(ctx, "/v1/b2b/sessions/attest", &req.SessionDurationMinutes, &req.SessionCustomClaims, &req, &resp); err != nil {

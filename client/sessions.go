@@ -81,13 +81,8 @@ func (c *Client) ExchangeAccessToken(ctx context.Context, req ExchangeAccessToke
 // Attest exchanges a trusted identity provider's token for a session, or adds
 // it as a factor to the session named by SessionToken or SessionJWT.
 func (c *Client) Attest(ctx context.Context, req AttestRequest) (*AttestResponse, error) {
-	switch {
-	case req.ProfileID == "":
-		return nil, localError(ErrTrustedTokenProfileNotFound, "profile_id is required.")
-	case req.Token == "":
-		return nil, localError(ErrInvalidTrustedAuthToken, "token is required.")
-	case req.SessionToken != "" && req.SessionJWT != "":
-		return nil, localError(ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt, not both.")
+	if err := checkAttestArgs(req.ProfileID, req.Token, req.SessionToken, req.SessionJWT); err != nil {
+		return nil, err
 	}
 	var resp AttestResponse
 	if err := c.grant(ctx, "/v1/sessions/attest", &req.SessionDurationMinutes, &req.SessionCustomClaims, &req, &resp); err != nil {
@@ -157,6 +152,19 @@ func checkSessionArgs(call, token, jwt string, minutes int, claims CustomClaims)
 		return nil, err
 	}
 	return PrepareCustomClaims(claims)
+}
+
+// checkAttestArgs validates what Attest (consumer and B2B) requires.
+func checkAttestArgs(profileID, token, sessionToken, sessionJWT string) error {
+	switch {
+	case profileID == "":
+		return localError(ErrTrustedTokenProfileNotFound, "profile_id is required.")
+	case token == "":
+		return localError(ErrInvalidTrustedAuthToken, "token is required.")
+	case sessionToken != "" && sessionJWT != "":
+		return localError(ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt, not both.")
+	}
+	return nil
 }
 
 // countSet is how many of values are not empty.
