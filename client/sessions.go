@@ -23,16 +23,7 @@ func (c *Client) Get(ctx context.Context, req GetRequest) (*GetResponse, error) 
 // Authenticate authenticates a session token or JWT, optionally extending the
 // session, updating its custom claims and checking an RBAC permission.
 func (c *Client) Authenticate(ctx context.Context, req AuthenticateRequest) (*AuthenticateResponse, error) {
-	switch {
-	case req.SessionToken != "" && req.SessionJWT != "":
-		return nil, localError(ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt in an authenticate request, not both.")
-	case req.SessionToken == "" && req.SessionJWT == "":
-		return nil, localError(ErrNoSessionArguments, "Please include one of session_token or session_jwt in an authenticate request.")
-	}
-	if err := validateDuration(req.SessionDurationMinutes); err != nil {
-		return nil, err
-	}
-	claims, err := PrepareCustomClaims(req.SessionCustomClaims)
+	claims, err := checkSessionArgs("authenticate", req.SessionToken, req.SessionJWT, req.SessionDurationMinutes, req.SessionCustomClaims)
 	if err != nil {
 		return nil, err
 	}
@@ -49,13 +40,7 @@ func (c *Client) Authenticate(ctx context.Context, req AuthenticateRequest) (*Au
 
 // Revoke revokes a session by its id, one of its tokens or one of its JWTs.
 func (c *Client) Revoke(ctx context.Context, req RevokeRequest) (*RevokeResponse, error) {
-	n := 0
-	for _, s := range []string{req.SessionID, req.SessionToken, req.SessionJWT} {
-		if s != "" {
-			n++
-		}
-	}
-	switch {
+	switch n := countSet(req.SessionID, req.SessionToken, req.SessionJWT); {
 	case n > 1:
 		return nil, localError(ErrTooManySessionRevokeArguments, "Please include exactly one of session_id, session_token or session_jwt in a revoke request.")
 	case n == 0:
@@ -96,13 +81,8 @@ func (c *Client) ExchangeAccessToken(ctx context.Context, req ExchangeAccessToke
 // Attest exchanges a trusted identity provider's token for a session, or adds
 // it as a factor to the session named by SessionToken or SessionJWT.
 func (c *Client) Attest(ctx context.Context, req AttestRequest) (*AttestResponse, error) {
-	switch {
-	case req.ProfileID == "":
-		return nil, localError(ErrTrustedTokenProfileNotFound, "profile_id is required.")
-	case req.Token == "":
-		return nil, localError(ErrInvalidTrustedAuthToken, "token is required.")
-	case req.SessionToken != "" && req.SessionJWT != "":
-		return nil, localError(ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt, not both.")
+	if err := checkAttestArgs(req.ProfileID, req.Token, req.SessionToken, req.SessionJWT); err != nil {
+		return nil, err
 	}
 	var resp AttestResponse
 	if err := c.grant(ctx, "/v1/sessions/attest", &req.SessionDurationMinutes, &req.SessionCustomClaims, &req, &resp); err != nil {
@@ -112,8 +92,8 @@ func (c *Client) Attest(ctx context.Context, req AttestRequest) (*AttestResponse
 }
 
 // grant validates the session fields shared by Migrate, ExchangeAccessToken
-// and Attest, then posts body.
-func (c *Client) grant(ctx context.Context, path string, minutes *int, claims *CustomClaims, body any, resp *SessionGrantResponse) error {
+// and Attest (consumer and B2B), then posts body and decodes resp.
+func (c *Client) grant(ctx context.Context, path string, minutes *int, claims *CustomClaims, body, resp any) error {
 	if err := validateDuration(*minutes); err != nil {
 		return err
 	}
@@ -129,18 +109,73 @@ func (c *Client) grant(ctx context.Context, path string, minutes *int, claims *C
 // see ProjectID). The project id is path-escaped; the API decides whether
 // it exists.
 func (c *Client) GetJWKS(ctx context.Context, req GetJWKSRequest) (*GetJWKSResponse, error) {
-	switch req.ProjectID {
-	case "":
-		return nil, localError(ErrInvalidProjectID, "project_id is required.")
-	case ".", "..":
-		// A dot segment would escape the jwks path once a server cleans it.
-		return nil, localError(ErrInvalidProjectID, "project_id is not a project id.")
+	return c.getJWKS(ctx, "/v1/sessions/jwks/", req)
+}
+
+// getJWKS fetches the key set of req.ProjectID under prefix.
+func (c *Client) getJWKS(ctx context.Context, prefix string, req GetJWKSRequest) (*GetJWKSResponse, error) {
+	segment, err := pathSegment(req.ProjectID, ErrInvalidProjectID, "project_id")
+	if err != nil {
+		return nil, err
 	}
 	var resp GetJWKSResponse
-	if err := c.do(ctx, http.MethodGet, "/v1/sessions/jwks/"+url.PathEscape(req.ProjectID), nil, nil, true, &resp); err != nil {
+	if err := c.do(ctx, http.MethodGet, prefix+segment, nil, nil, true, &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
+}
+
+// pathSegment path-escapes an id sent as a path segment, refusing (with
+// error type t) an empty one and a dot segment, which would name another
+// path once a server cleans it.
+func pathSegment(id string, t ErrorType, name string) (string, error) {
+	switch id {
+	case "":
+		return "", localError(t, name+" is required.")
+	case ".", "..":
+		return "", localError(t, name+" is not an id.")
+	}
+	return url.PathEscape(id), nil
+}
+
+// checkSessionArgs validates what Authenticate and Exchange (consumer and
+// B2B) share: exactly one of token and jwt, the duration and the custom
+// claims, which it returns prepared (see PrepareCustomClaims).
+func checkSessionArgs(call, token, jwt string, minutes int, claims CustomClaims) (CustomClaims, error) {
+	switch {
+	case token != "" && jwt != "":
+		return nil, localError(ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt in an "+call+" request, not both.")
+	case token == "" && jwt == "":
+		return nil, localError(ErrNoSessionArguments, "Please include one of session_token or session_jwt in an "+call+" request.")
+	}
+	if err := validateDuration(minutes); err != nil {
+		return nil, err
+	}
+	return PrepareCustomClaims(claims)
+}
+
+// checkAttestArgs validates what Attest (consumer and B2B) requires.
+func checkAttestArgs(profileID, token, sessionToken, sessionJWT string) error {
+	switch {
+	case profileID == "":
+		return localError(ErrTrustedTokenProfileNotFound, "profile_id is required.")
+	case token == "":
+		return localError(ErrInvalidTrustedAuthToken, "token is required.")
+	case sessionToken != "" && sessionJWT != "":
+		return localError(ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt, not both.")
+	}
+	return nil
+}
+
+// countSet is how many of values are not empty.
+func countSet(values ...string) int {
+	n := 0
+	for _, v := range values {
+		if v != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // check rejects a success answer without the session it must carry: the

@@ -65,8 +65,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if idempotent {
 		attempts += c.maxRetries
 	}
+	_, public := body.(publicForm)
 	for attempt := 1; ; attempt++ {
-		o := c.attempt(ctx, method, target, path, payload, out)
+		o := c.attempt(ctx, method, target, path, payload, public, out)
 		if o.err == nil {
 			return nil
 		}
@@ -136,7 +137,9 @@ func statusOf(err error) int {
 }
 
 // attempt sends the request once, bounded by the per-attempt timeout.
-func (c *Client) attempt(ctx context.Context, method, target, path string, payload []byte, out any) outcome {
+// A public request (see publicForm) is sent as a form without the project's
+// credentials; payload, its JSON, is what the errors are redacted with.
+func (c *Client) attempt(ctx context.Context, method, target, path string, payload []byte, public bool, out any) outcome {
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -156,6 +159,9 @@ func (c *Client) attempt(ctx context.Context, method, target, path string, paylo
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
+	if public {
+		asPublicForm(req, payload)
+	}
 	res, err := c.httpClient.Do(req)
 	if err != nil {
 		return outcome{err: fail(0, "", c.transportError(parent, err)), retry: true}
