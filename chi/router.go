@@ -31,8 +31,9 @@ import (
 // the routers on the way, which run before routing (and may change it) and
 // whose own answers (a redirect, a preflight) need no rule, and before the
 // route's With and Group middleware and its handler, which therefore see
-// the session. A Group's middleware around a Route or Mount inside the
-// group runs before that sub-router routes, as chi runs it.
+// the session. A Group's middleware around a Route inside the group (or a
+// Mount of a router of the table) runs before that sub-router routes, as
+// chi runs it, so before the rules of its routes.
 //
 // Mount gives the routes of a router made by this NewRouter rules of their
 // own (mount it once). Any other handler, a chi router made elsewhere

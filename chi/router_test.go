@@ -333,16 +333,20 @@ func TestRouteTableEveryMethod(t *testing.T) {
 	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{
 		"GET /exports/*": stytchchi.Public(),
 		"/exports/*":     stytchchi.Require("documents", "delete"),
+		"POST /reports":  stytchchi.Require("documents", "create"),
 	}})
 	routeAsGet := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			chi.RouteContext(r.Context()).RouteMethod = http.MethodGet
+			if strings.HasPrefix(r.URL.Path, "/exports/") {
+				chi.RouteContext(r.Context()).RouteMethod = http.MethodGet
+			}
 			next.ServeHTTP(w, r)
 		})
 	}
 	r := table.NewRouter()
 	r.Use(routeAsGet)
 	r.Handle("/exports/*", http.HandlerFunc(echo))
+	r.Handle("POST /reports", http.HandlerFunc(echo)) // one method, chi's "METHOD /pattern" form
 	ts := httptest.NewServer(r)
 	defer ts.Close()
 	f.Run(t, ts, []routertest.Case{
@@ -350,7 +354,10 @@ func TestRouteTableEveryMethod(t *testing.T) {
 		{Method: "POST", Path: "/exports/a", Status: 401, Body: string(middleware.ErrNoCredential)},
 		{Method: "POST", Path: "/exports/a", Who: "editor", Status: 403, Body: string(middleware.ErrForbidden)},
 		{Method: "POST", Path: "/exports/a", Who: "admin", Status: 200, Body: "route=/exports/* user=true"},
+		{Method: "POST", Path: "/reports", Who: "reader", Status: 403, Body: string(middleware.ErrForbidden)},
+		{Method: "POST", Path: "/reports", Who: "editor", Status: 200, Body: "route=/reports user=true"},
 	})
+	routertest.CheckAudit(t, table.Audit(r), nil, nil)
 }
 
 // TestRouteTableRouteMiddlewareSeesSession: the rule runs before the
