@@ -1,7 +1,6 @@
 package stytchchi_test
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -241,19 +240,6 @@ func send(t *testing.T, f *routertest.Fixture, ts *httptest.Server, req rewriteR
 	if req.override != "" {
 		r.Header.Set("X-HTTP-Method-Override", req.override)
 	}
-	if who != "" {
-		r.Header.Set("Authorization", "Bearer "+f.JWT[who])
-	}
-	c := *ts.Client()
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := c.Do(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return answer{resp.StatusCode, resp.Header.Get("X-Route"), resp.Header.Get("X-Routed"), string(b)}
+	resp, body := f.Do(t, ts, r, who)
+	return answer{resp.StatusCode, resp.Header.Get("X-Route"), resp.Header.Get("X-Routed"), body}
 }

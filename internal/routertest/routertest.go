@@ -64,10 +64,21 @@ func (f *Fixture) Call(tb testing.TB, ts *httptest.Server, method, path, who str
 	if err != nil {
 		tb.Fatal(err)
 	}
+	resp, body := f.Do(tb, ts, req, who)
+	return resp.StatusCode, strings.Join(resp.Header.Values("Allow"), ","), body
+}
+
+// Do sends req to the test server as who ("" for no credential, else a key
+// of JWT), without following a redirect, and returns the response, its
+// body read and closed.
+func (f *Fixture) Do(tb testing.TB, ts *httptest.Server, req *http.Request, who string) (*http.Response, string) {
+	tb.Helper()
 	if who != "" {
 		req.Header.Set("Authorization", "Bearer "+f.JWT[who])
 	}
-	resp, err := ts.Client().Do(req)
+	c := *ts.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -76,7 +87,7 @@ func (f *Fixture) Call(tb testing.TB, ts *httptest.Server, method, path, who str
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return resp.StatusCode, strings.Join(resp.Header.Values("Allow"), ","), string(b)
+	return resp, string(b)
 }
 
 // Case is one request and the answer it must get.
