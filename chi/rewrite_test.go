@@ -42,7 +42,10 @@ func reportRules() stytchchi.Rules {
 // placements put a middleware where it runs before reportRoutes are
 // routed: in a Route's sub-router, in a mounted sub-router, in a Group
 // around the Route, and on the top-level router. newRouter makes the
-// top-level router and the mounted one.
+// top-level router and the mounted one. (In a Group, only a method or
+// context change can move a request: chi's mount recomputes the routing
+// path from its own match, and routes inside a sub-router by RoutePath,
+// not URL.Path; those cases pin that down.)
 var placements = map[string]func(newRouter func() chi.Router, mw func(http.Handler) http.Handler) chi.Router{
 	"Route": func(newRouter func() chi.Router, mw func(http.Handler) http.Handler) chi.Router {
 		r := newRouter()

@@ -35,8 +35,8 @@ import (
 // Mount of a router of the table) runs before that sub-router routes, as
 // chi runs it, so before the rules of its routes.
 //
-// Mount gives the routes of a router made by this NewRouter rules of their
-// own (mount it once). Any other handler, a chi router made elsewhere
+// Mount gives the routes of a router made by the same table's NewRouter
+// rules of their own (mount it once). Any other handler, a chi router made elsewhere
 // included, is one route to the table, "/prefix/*", whose rule covers
 // everything it serves. A request no route serves gets the router's own
 // 404 or 405, and no handler of the application runs.
