@@ -1,6 +1,7 @@
 package stytchchi
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -8,12 +9,16 @@ import (
 	"github.com/stytchmw/stytchmw/nethttp"
 )
 
+// errAuditRouter is Audit's answer for a router it cannot audit.
+var errAuditRouter = errors.New("stytchchi: Audit needs the top-level router made by this table's NewRouter")
+
 // Audit walks the router (chi.Walk) and returns a *nethttp.AuditError
 // listing the routes no rule covers, as "METHOD /full/pattern" keys ready to
 // paste into Rules, and the rules that cover no route (usually a misspelt
 // pattern); nil when every route has a rule and every rule a route. Pass
-// the top-level router. Run it in a test or at start-up, so that an
-// unprotected route fails the build or the deploy:
+// the top-level router this table's NewRouter made (any other is an
+// error). Run it in a test or at start-up, so that an unprotected route
+// fails the build or the deploy:
 //
 //	if err := table.Audit(r); err != nil {
 //		log.Fatal(err)
@@ -21,15 +26,25 @@ import (
 //
 // A route registered for every method (r.Handle, r.Mount of an
 // http.Handler) is listed once per method unless a pattern-only rule
-// ("/static/*") covers it.
+// ("/static/*") covers it. A route chi walks that the table did not guard
+// under the same name is listed too.
 func (t *RouteTable) Audit(routes chi.Routes) error {
+	r, ok := routes.(*router)
+	if !ok || r.table != t || r.node.parent != nil {
+		return errAuditRouter
+	}
+	guarded := make(map[routeKey]bool)
+	r.node.walk(func(e *endpoint) { guarded[e.key()] = true })
+
 	var unmapped, unused []string
 	used := make(map[routeKey]bool, len(t.rules))
-	err := chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+	err := chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		k := routeKey{method: method, pattern: canonicalPattern(route)}
-		if rk, ok := t.ruleFor(k.method, k.pattern); ok {
+		rk, ok := t.ruleFor(k.method, k.pattern)
+		if ok {
 			used[rk] = true
-		} else {
+		}
+		if !ok || !guarded[k] && !guarded[routeKey{pattern: k.pattern}] {
 			unmapped = append(unmapped, k.String())
 		}
 		return nil

@@ -1,10 +1,14 @@
 package stytchchi_test
 
 import (
+	"errors"
 	"testing"
+
+	"github.com/go-chi/chi/v5"
 
 	stytchchi "github.com/stytchmw/stytchmw/chi"
 	"github.com/stytchmw/stytchmw/internal/routertest"
+	"github.com/stytchmw/stytchmw/nethttp"
 )
 
 func TestAudit(t *testing.T) {
@@ -35,7 +39,26 @@ func TestAudit(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: tc.rules})
-			routertest.CheckAudit(t, table.Audit(documentRouter(table, table.Middleware)), tc.unmapped, tc.unused)
+			routertest.CheckAudit(t, table.Audit(documentRouter(table.NewRouter)), tc.unmapped, tc.unused)
 		})
+	}
+}
+
+// TestAuditNeedsTableRouter: Audit judges the routes the table guarded, so
+// it takes the top-level router the table made, nothing else.
+func TestAuditNeedsTableRouter(t *testing.T) {
+	f := routertest.New(t)
+	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"/*": stytchchi.Public()}})
+	other := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"/*": stytchchi.Public()}})
+	mounted := table.NewRouter()
+	table.NewRouter().Mount("/m", mounted)
+	for name, r := range map[string]chi.Routes{
+		"a chi router":           chi.NewRouter(),
+		"another table's router": other.NewRouter(),
+		"a mounted sub-router":   mounted,
+	} {
+		if err := table.Audit(r); err == nil || errors.As(err, new(*nethttp.AuditError)) {
+			t.Errorf("Audit of %s: %v, want an error saying which router to pass", name, err)
+		}
 	}
 }

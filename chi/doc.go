@@ -6,16 +6,19 @@
 //
 //   - Per route, with RequireAction in r.With(...) or in a route group's Use.
 //   - From one RouteTable: rules keyed by method and chi route pattern
-//     ("GET /documents/{id}"), installed once with r.Use on the top-level
-//     router. Before chi routes a request, the table finds the route chi
-//     will serve (with chi's own matcher, through mounts, sub-routers and
-//     groups, as the full pattern chi.Context.RoutePattern reports) and
-//     applies its rule. A route without a rule is refused with 403 by
-//     default, so a route added without a rule is closed rather than open;
-//     Audit walks the router (chi.Walk) and lists such routes, so a test or
-//     a start-up check fails before one ships; Validate checks every rule
-//     against the loaded RBAC policy, so a misspelt resource or action is
-//     found before it denies every request.
+//     ("GET /documents/{id}"), and the router built from the table
+//     (RouteTable.NewRouter), which puts each route's rule in front of its
+//     handler when the route is registered. The pattern is the full one
+//     chi.Context.RoutePattern reports, through Route, Mount and Group.
+//     Since the rule goes with the handler, the rule enforced is always
+//     that of the handler chi runs, whatever middleware anywhere in the
+//     router does to the path, the method or the context. A route without
+//     a rule is refused with 403 by default, so a route added without a
+//     rule is closed rather than open; Audit walks the router (chi.Walk)
+//     and lists such routes, so a test or a start-up check fails before one
+//     ships; Validate checks every rule against the loaded RBAC policy, so
+//     a misspelt resource or action is found before it denies every
+//     request.
 //
 // The Rule values and the audit and validation errors are those of package
 // nethttp, the adapter for http.ServeMux.

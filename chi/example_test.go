@@ -15,10 +15,11 @@ import (
 	"github.com/stytchmw/stytchmw/stytchtest"
 )
 
-// ExampleRouteTable guards a chi router with one table, installed first on
-// the top-level router: rules by full route pattern, through sub-routers
-// and mounts, an audit of the routes and a check of the rules against the
-// RBAC policy at start-up, then requests as a reader.
+// ExampleRouteTable guards a chi router with one table: the router comes
+// from the table, which puts each route's rule, by full route pattern
+// through sub-routers and mounts, in front of its handler; an audit of the
+// routes and a check of the rules against the RBAC policy at start-up,
+// then requests as a reader.
 func ExampleRouteTable() {
 	ctx := context.Background()
 	// The emulator stands in for Stytch here; in production, pass a
@@ -47,8 +48,7 @@ func ExampleRouteTable() {
 	}
 
 	hello := func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "served") }
-	r := chi.NewRouter()
-	r.Use(table.Middleware)
+	r := table.NewRouter()
 	r.Get("/healthz", hello)
 	r.Route("/api/documents", func(r chi.Router) {
 		r.Get("/", hello)
@@ -109,11 +109,10 @@ func ExampleRouteTable_Audit() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	admin := chi.NewRouter()
+	admin := table.NewRouter()
 	admin.Get("/users", func(http.ResponseWriter, *http.Request) {})
 	admin.Post("/users/{id}/reset", func(http.ResponseWriter, *http.Request) {})
-	r := chi.NewRouter()
-	r.Use(table.Middleware)
+	r := table.NewRouter()
 	r.Mount("/admin", admin)
 
 	fmt.Println(table.Audit(r))

@@ -3,6 +3,7 @@ package stytchchi
 import (
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/stytchmw/stytchmw/middleware"
 	"github.com/stytchmw/stytchmw/nethttp"
@@ -29,13 +30,14 @@ type Config struct {
 	AllowUnmapped bool
 }
 
-// RouteTable enforces a Rule per chi route. Create it with New, install its
-// Middleware with Use on the top-level router, and check it with Audit and
-// Validate. It is immutable and safe for concurrent use.
+// RouteTable enforces a Rule per chi route. Create it with New, build the
+// router with its NewRouter, and check it with Audit and Validate. It is
+// immutable and safe for concurrent use.
 type RouteTable struct {
 	auth          *middleware.Authenticator
 	rules         map[routeKey]Rule
-	keys          map[routeKey]string // each rule's key as written in Config.Rules
+	keys          map[routeKey]string                          // each rule's key as written in Config.Rules
+	enforce       map[routeKey]func(http.Handler) http.Handler // each rule's middleware
 	allowUnmapped bool
 }
 
@@ -52,6 +54,7 @@ func New(cfg Config) (*RouteTable, error) {
 		auth:          cfg.Authenticator,
 		rules:         make(map[routeKey]Rule, len(cfg.Rules)),
 		keys:          make(map[routeKey]string, len(cfg.Rules)),
+		enforce:       make(map[routeKey]func(http.Handler) http.Handler, len(cfg.Rules)),
 		allowUnmapped: cfg.AllowUnmapped,
 	}
 	for key, rule := range cfg.Rules {
@@ -67,8 +70,33 @@ func New(cfg Config) (*RouteTable, error) {
 		}
 		t.rules[k] = rule
 		t.keys[k] = key
+		t.enforce[k] = enforcer(cfg.Authenticator, rule)
 	}
 	return t, nil
+}
+
+// enforcer returns the middleware that enforces rule. It is built once per
+// rule, here, so that the Authenticator's set-up for a Require rule (its
+// check against the RBAC policy) happens once, at start-up.
+func enforcer(auth *middleware.Authenticator, rule Rule) func(http.Handler) http.Handler {
+	if resource, action, ok := rule.Permission(); ok {
+		return auth.RequireAction(resource, action)
+	}
+	return func(next http.Handler) http.Handler { return rule.Wrap(auth, next) }
+}
+
+// guard returns next behind the rule covering the route, or behind the
+// refusal of a route without a rule (next itself under AllowUnmapped).
+func (t *RouteTable) guard(method, pattern string, next http.Handler) http.Handler {
+	if k, ok := t.ruleFor(method, pattern); ok {
+		return t.enforce[k](next)
+	}
+	if t.allowUnmapped {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.auth.Refuse(w, r, middleware.ErrNoRule)
+	})
 }
 
 // Rule returns the rule that covers a route: its own, or else its

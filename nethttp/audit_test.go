@@ -29,7 +29,7 @@ func TestAudit(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			table := newTable(t, nethttp.Config{Authenticator: f.Auth, Rules: tc.rules})
-			routertest.CheckAudit(t, table.Audit(documentMux().Patterns()), tc.unmapped, tc.unused)
+			routertest.CheckAudit(t, table.Audit(documentMux(table).Patterns()), tc.unmapped, tc.unused)
 		})
 	}
 }

@@ -13,8 +13,9 @@ import (
 	"github.com/stytchmw/stytchmw/stytchtest"
 )
 
-// ExampleRouteTable guards a ServeMux with one table: each pattern's rule,
-// an audit of the registered patterns and a check of the rules against
+// ExampleRouteTable guards a ServeMux with one table: the mux comes from
+// the table, which puts each pattern's rule in front of its handler; an
+// audit of the registered patterns and a check of the rules against
 // the RBAC policy at start-up, then requests as a reader.
 func ExampleRouteTable() {
 	ctx := context.Background()
@@ -33,12 +34,6 @@ func ExampleRouteTable() {
 	}
 	defer auth.Close()
 
-	hello := func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "served by", r.Pattern) }
-	mux := nethttp.NewServeMux()
-	mux.HandleFunc("GET /healthz", hello)
-	mux.HandleFunc("GET /documents/{id}", hello)
-	mux.HandleFunc("DELETE /documents/{id}", hello)
-
 	table, err := nethttp.New(nethttp.Config{Authenticator: auth, Rules: nethttp.Rules{
 		"GET /healthz":           nethttp.Public(),
 		"GET /documents/{id}":    nethttp.Require("documents", "read"),
@@ -47,13 +42,19 @@ func ExampleRouteTable() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	hello := func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "served by", r.Pattern) }
+	mux := table.NewServeMux() // each handler goes behind its pattern's rule
+	mux.HandleFunc("GET /healthz", hello)
+	mux.HandleFunc("GET /documents/{id}", hello)
+	mux.HandleFunc("DELETE /documents/{id}", hello)
+
 	if err := table.Audit(mux.Patterns()); err != nil {
 		log.Fatal(err) // a pattern without a rule, or a rule without a pattern
 	}
 	if err := table.Validate(rbac); err != nil {
 		log.Fatal(err) // a rule naming what the policy does not define
 	}
-	srv := httptest.NewServer(table.Handler(mux))
+	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
 	// A reader signs in.
@@ -94,9 +95,6 @@ func ExampleRouteTable_Audit() {
 	}
 	defer auth.Close()
 
-	mux := nethttp.NewServeMux()
-	mux.HandleFunc("GET /documents/{id}", func(http.ResponseWriter, *http.Request) {})
-	mux.HandleFunc("GET /debug/vars", func(http.ResponseWriter, *http.Request) {})
 	table, err := nethttp.New(nethttp.Config{Authenticator: auth, Rules: nethttp.Rules{
 		"GET /documents/{id}":  nethttp.Require("documents", "read"),
 		"POST /documents/{id}": nethttp.Require("documents", "update"),
@@ -104,6 +102,9 @@ func ExampleRouteTable_Audit() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	mux := table.NewServeMux()
+	mux.HandleFunc("GET /documents/{id}", func(http.ResponseWriter, *http.Request) {})
+	mux.HandleFunc("GET /debug/vars", func(http.ResponseWriter, *http.Request) {})
 	fmt.Println(table.Audit(mux.Patterns()))
 	// Output:
 	// stytchmw route audit: 1 route(s) without a rule: GET /debug/vars; 1 rule(s) matching no route: POST /documents/{id}

@@ -34,16 +34,9 @@ type Config struct {
 	AllowUnmapped bool
 }
 
-// Mux is the router a RouteTable guards: *http.ServeMux and *ServeMux
-// satisfy it. Handler must name the pattern ServeHTTP will serve r with, as
-// http.ServeMux.Handler does ("" when none will).
-type Mux interface {
-	http.Handler
-	Handler(r *http.Request) (h http.Handler, pattern string)
-}
-
-// RouteTable enforces a Rule per ServeMux pattern. Create it with New; it
-// is immutable and safe for concurrent use.
+// RouteTable enforces a Rule per ServeMux pattern. Create it with New,
+// register the handlers on its NewServeMux, and check it with Audit and
+// Validate. It is immutable and safe for concurrent use.
 type RouteTable struct {
 	auth          *middleware.Authenticator
 	rules         Rules
@@ -88,49 +81,14 @@ func (t *RouteTable) Rule(pattern string) (Rule, bool) {
 	return r, ok
 }
 
-// Handler returns mux guarded by the table. For each request it asks mux
-// which pattern will serve it (before anything runs) and applies that
-// pattern's rule; a pattern with no rule is refused with 403 unless
-// AllowUnmapped. A request no pattern serves goes to mux, which answers it
-// with its own 404, 405 or redirect and runs no handler of the application.
-//
-// A mux mounted under a pattern (mux.Handle("/admin/",
-// http.StripPrefix("/admin", admin))) is that one pattern to the table: its
-// rule covers everything below it. For finer rules, guard the inner mux
-// with a table of its own too.
-//
-// Register every pattern before serving. The mux matches twice, once for
-// the table and once to serve; a pattern registered while requests are
-// served could, for a request racing with the registration, be served
-// under the rule of the pattern it now shadows.
-func (t *RouteTable) Handler(mux Mux) http.Handler {
-	g := &guard{mux: mux, routes: make(map[string]http.Handler, len(t.rules)), unmapped: http.Handler(mux)}
-	for pattern, rule := range t.rules {
-		g.routes[pattern] = rule.Wrap(t.auth, mux)
+// guard returns next behind the rule of pattern, or behind the refusal of
+// a pattern without a rule (next itself under AllowUnmapped).
+func (t *RouteTable) guard(pattern string, next http.Handler) http.Handler {
+	if rule, ok := t.rules[pattern]; ok {
+		return rule.Wrap(t.auth, next)
 	}
-	if !t.allowUnmapped {
-		g.unmapped = refuseUnmapped(t.auth)
+	if t.allowUnmapped {
+		return next
 	}
-	return g
-}
-
-// guard is the handler Handler returns: one precomputed chain per pattern,
-// so a request costs a mux match and a map lookup before its rule runs.
-type guard struct {
-	mux      Mux
-	routes   map[string]http.Handler
-	unmapped http.Handler
-}
-
-func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_, pattern := g.mux.Handler(r)
-	if pattern == "" {
-		g.mux.ServeHTTP(w, r)
-		return
-	}
-	if h, ok := g.routes[pattern]; ok {
-		h.ServeHTTP(w, r)
-		return
-	}
-	g.unmapped.ServeHTTP(w, r)
+	return refuseUnmapped(t.auth)
 }

@@ -31,18 +31,8 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	defer app.Close()
 
-	// nethttp.ServeMux is an http.ServeMux that remembers its patterns, so
-	// that the audit below can find one registered without a rule.
-	mux := nethttp.NewServeMux()
-	mux.HandleFunc("GET /healthz", app.Healthz)
-	mux.HandleFunc("GET /me", app.Me)
-	mux.HandleFunc("GET /documents", app.ListDocuments)
-	mux.HandleFunc("POST /documents", app.CreateDocument)
-	mux.HandleFunc("DELETE /documents/{id}", app.DeleteDocument)
-	mux.HandleFunc("POST /logout", app.Logout)
-
-	// One rule per pattern. A pattern without a rule would be refused with
-	// 403, and the audit stops the start.
+	// One rule per pattern. A pattern registered below without a rule
+	// would be refused with 403, and the audit stops the start.
 	table, err := nethttp.New(nethttp.Config{Authenticator: app.Auth, Rules: nethttp.Rules{
 		"GET /healthz":           nethttp.Public(),
 		"GET /me":                nethttp.Authenticated(),
@@ -54,11 +44,23 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
+
+	// The table's ServeMux puts each handler behind its pattern's rule,
+	// and remembers the patterns, so that the audit below can find one
+	// registered without a rule.
+	mux := table.NewServeMux()
+	mux.HandleFunc("GET /healthz", app.Healthz)
+	mux.HandleFunc("GET /me", app.Me)
+	mux.HandleFunc("GET /documents", app.ListDocuments)
+	mux.HandleFunc("POST /documents", app.CreateDocument)
+	mux.HandleFunc("DELETE /documents/{id}", app.DeleteDocument)
+	mux.HandleFunc("POST /logout", app.Logout)
+
 	if err := table.Audit(mux.Patterns()); err != nil {
 		return fmt.Errorf("refusing to start: %w", err)
 	}
 	if err := app.CheckRules(table); err != nil {
 		return err
 	}
-	return app.Serve(ctx, "net/http", table.Handler(mux), stdout)
+	return app.Serve(ctx, "net/http", mux, stdout)
 }

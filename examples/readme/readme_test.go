@@ -45,10 +45,6 @@ func chiRouter(auth *middleware.Authenticator) http.Handler {
 }
 
 func serveMux(auth *middleware.Authenticator) (http.Handler, error) {
-	mux := nethttp.NewServeMux() // an http.ServeMux that lists its patterns
-	mux.HandleFunc("GET /me", me)
-	mux.HandleFunc("DELETE /documents/{id}", deleteDocument)
-
 	table, err := nethttp.New(nethttp.Config{Authenticator: auth, Rules: nethttp.Rules{
 		"GET /me":                nethttp.Authenticated(),
 		"DELETE /documents/{id}": nethttp.Require("documents", "delete"),
@@ -56,10 +52,13 @@ func serveMux(auth *middleware.Authenticator) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	mux := table.NewServeMux() // each handler behind its pattern's rule
+	mux.HandleFunc("GET /me", me)
+	mux.HandleFunc("DELETE /documents/{id}", deleteDocument)
 	if err := table.Audit(mux.Patterns()); err != nil {
 		return nil, err // a route without a rule: refuse to start
 	}
-	return table.Handler(mux), nil // a pattern without a rule gets 403
+	return mux, nil // a pattern without a rule gets 403
 }
 
 func me(w http.ResponseWriter, r *http.Request) {
