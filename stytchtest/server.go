@@ -71,17 +71,18 @@ type Server struct {
 	apiClient  *client.Client
 	caPEM      []byte
 
-	mu              sync.Mutex
-	keys            []*signingKey // served keys, oldest first; the last signs
-	policy          client.Policy
-	users           map[string]*client.User
-	usersByEmail    map[string]string // lower-cased email → user id
-	sessions        map[string]*session
-	sessionsByToken map[[sha256.Size]byte]*session
-	userSessions    map[string][]string // user id → session ids, oldest first
-	external        map[[sha256.Size]byte]*externalToken
-	faults          map[Endpoint]*Fault
-	counts          map[Endpoint]int
+	mu                sync.Mutex
+	keys              []*signingKey // served keys, oldest first; the last signs
+	policy            client.Policy
+	users             map[string]*client.User
+	usersByEmail      map[string]string // lower-cased email → user id
+	usersByExternalID map[string]string // external_id → user id
+	sessions          map[string]*session
+	sessionsByToken   map[[sha256.Size]byte]*session
+	userSessions      map[string][]string // user id → session ids, oldest first
+	external          map[[sha256.Size]byte]*externalToken
+	faults            map[Endpoint]*Fault
+	counts            map[Endpoint]int
 }
 
 // NewServer starts an emulator, like httptest.NewServer. It panics if it
@@ -98,20 +99,21 @@ func NewServer(cfg Config) *Server {
 // StartServer starts an emulator. Call Close when done.
 func StartServer(cfg Config) (*Server, error) {
 	s := &Server{
-		ProjectID:       cfg.ProjectID,
-		Secret:          cfg.Secret,
-		logger:          cfg.Logger,
-		clock:           newClock(cfg.Now),
-		served:          make(chan struct{}),
-		closing:         make(chan struct{}),
-		users:           map[string]*client.User{},
-		usersByEmail:    map[string]string{},
-		sessions:        map[string]*session{},
-		sessionsByToken: map[[sha256.Size]byte]*session{},
-		userSessions:    map[string][]string{},
-		external:        map[[sha256.Size]byte]*externalToken{},
-		faults:          map[Endpoint]*Fault{},
-		counts:          map[Endpoint]int{},
+		ProjectID:         cfg.ProjectID,
+		Secret:            cfg.Secret,
+		logger:            cfg.Logger,
+		clock:             newClock(cfg.Now),
+		served:            make(chan struct{}),
+		closing:           make(chan struct{}),
+		users:             map[string]*client.User{},
+		usersByEmail:      map[string]string{},
+		usersByExternalID: map[string]string{},
+		sessions:          map[string]*session{},
+		sessionsByToken:   map[[sha256.Size]byte]*session{},
+		userSessions:      map[string][]string{},
+		external:          map[[sha256.Size]byte]*externalToken{},
+		faults:            map[Endpoint]*Fault{},
+		counts:            map[Endpoint]int{},
 	}
 	if s.ProjectID == "" {
 		s.ProjectID = "project-test-" + newUUID()

@@ -76,8 +76,9 @@ type SessionParams struct {
 	// UserID names the user (required).
 	UserID string
 	// DurationMinutes is the session's lifetime: 1..527040 minutes, 60 when
-	// zero. Unlike the API's 5-minute minimum, 1 lets tests expire a session
-	// quickly.
+	// zero (the zero value means "not given"; the admin API, where absence
+	// can be told from 0, refuses an explicit 0). Unlike the API's 5-minute
+	// minimum, 1 lets tests expire a session quickly.
 	DurationMinutes int
 	// CustomClaims are the session's custom claims. Reserved names are
 	// dropped and null values ignored, as Stytch does; their JSON may take at

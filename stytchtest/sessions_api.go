@@ -83,6 +83,7 @@ func (s *Server) activeSessionLocked(sub jwtSubject, now time.Time) (*session, *
 }
 
 // handleGet serves GET /v1/sessions?user_id=: the user's active sessions.
+// user_id may also be the user's external_id, as Stytch accepts.
 func (s *Server) handleGet(_ http.ResponseWriter, r *http.Request, requestID string) (any, *client.StytchError) {
 	userID := r.URL.Query().Get("user_id")
 	if userID == "" {
@@ -91,11 +92,12 @@ func (s *Server) handleGet(_ http.ResponseWriter, r *http.Request, requestID str
 	now := s.stamp()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.userLocked(userID) == nil {
+	u := s.userByIDOrExternalIDLocked(userID)
+	if u == nil {
 		return nil, apiError(http.StatusNotFound, client.ErrUserNotFound, "User could not be found.")
 	}
 	body := getBody{GetResponse: client.GetResponse{RequestID: requestID, StatusCode: http.StatusOK}, Sessions: []wireSession{}}
-	for _, id := range s.userSessions[userID] {
+	for _, id := range s.userSessions[u.UserID] {
 		if sn := s.sessions[id]; sn.active(now) {
 			body.Sessions = append(body.Sessions, toWire(sn.view()))
 		}
