@@ -65,7 +65,7 @@ func (s *Server) resolve(ref sessionRef) (jwtSubject, *client.StytchError) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if sn := s.sessionsByToken[tokenHash(ref.token)]; sn != nil {
-			return jwtSubject{sessionID: sn.id, userID: sn.userID}, nil
+			return jwtSubject{sessionID: sn.id, userID: sn.userID, orgID: sn.orgID}, nil
 		}
 		return jwtSubject{}, apiError(http.StatusNotFound, client.ErrSessionNotFound, msgSessionNotFound)
 	}
@@ -76,7 +76,7 @@ func (s *Server) resolve(ref sessionRef) (jwtSubject, *client.StytchError) {
 // session_not_found. s.mu must be held.
 func (s *Server) activeSessionLocked(sub jwtSubject, now time.Time) (*session, *client.StytchError) {
 	sn := s.sessions[sub.sessionID]
-	if sn == nil || !sn.active(now) || sub.userID != "" && sub.userID != sn.userID {
+	if sn == nil || !sn.active(now) || sub.userID != "" && sub.userID != sn.userID || sub.orgID != "" && sub.orgID != sn.orgID {
 		return nil, apiError(http.StatusNotFound, client.ErrSessionNotFound, msgSessionNotFound)
 	}
 	return sn, nil

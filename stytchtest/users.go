@@ -101,12 +101,13 @@ func validEmail(email string) bool {
 		len(email) <= maxEmailBytes && !strings.ContainsFunc(email, func(r rune) bool { return r <= ' ' || r == 0x7f })
 }
 
-// userRoles returns "stytch_user" followed by roles, without repeats.
-func userRoles(roles []string) ([]string, *client.StytchError) {
+// withDefaultRole returns def ("stytch_user", "stytch_member") followed by
+// roles, without repeats.
+func withDefaultRole(def string, roles []string) ([]string, *client.StytchError) {
 	if len(roles) > maxRoles {
-		return nil, badRequest(client.ErrBadRequest, "A user may hold at most %d roles.", maxRoles)
+		return nil, badRequest(client.ErrBadRequest, "A user or member may hold at most %d roles.", maxRoles)
 	}
-	out := []string{DefaultRole}
+	out := []string{def}
 	for _, r := range roles {
 		if r == "" || len(r) > maxFieldBytes || strings.ContainsFunc(r, func(c rune) bool { return c <= ' ' || c == 0x7f }) {
 			return nil, badRequest(client.ErrBadRequest, "A role id must be 1 to %d printable bytes without spaces.", maxFieldBytes)
@@ -132,7 +133,10 @@ func (s *Server) createUser(email string, name *client.Name, roles []string, ext
 			}
 		}
 	}
-	allRoles, apiErr := userRoles(roles)
+	if e := s.errModeOnly(false); e != nil {
+		return client.User{}, e
+	}
+	allRoles, apiErr := withDefaultRole(DefaultRole, roles)
 	if apiErr != nil {
 		return client.User{}, apiErr
 	}
