@@ -159,16 +159,7 @@ func (s *Server) handleB2BAuthenticate(w http.ResponseWriter, r *http.Request, r
 	if e := decodeBody(w, r, &req, false); e != nil {
 		return nil, e
 	}
-	switch {
-	case req.SessionToken != "" && req.SessionJWT != "":
-		return nil, badRequest(client.ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt in an authenticate request, not both.")
-	case req.SessionToken == "" && req.SessionJWT == "":
-		return nil, badRequest(client.ErrNoSessionArguments, "Please include one of session_token or session_jwt in an authenticate request.")
-	}
-	if e := checkDuration(req.SessionDurationMinutes); e != nil {
-		return nil, e
-	}
-	claims, e := prepareClaims(req.SessionCustomClaims)
+	claims, e := checkSessionArgs("an authenticate", req.SessionToken, req.SessionJWT, req.SessionDurationMinutes, req.SessionCustomClaims)
 	if e != nil {
 		return nil, e
 	}
@@ -314,24 +305,16 @@ func (s *Server) handleB2BExchange(w http.ResponseWriter, r *http.Request, reque
 	if e := decodeBody(w, r, &req, false); e != nil {
 		return nil, e
 	}
-	switch {
-	case req.OrganizationID == "":
+	if req.OrganizationID == "" {
 		return nil, badRequest(client.ErrBadRequest, "organization_id is required.")
-	case req.SessionToken != "" && req.SessionJWT != "":
-		return nil, badRequest(client.ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt in an exchange request, not both.")
-	case req.SessionToken == "" && req.SessionJWT == "":
-		return nil, badRequest(client.ErrNoSessionArguments, "Please include one of session_token or session_jwt in an exchange request.")
 	}
-	if e := checkDuration(req.SessionDurationMinutes); e != nil {
+	claims, e := checkSessionArgs("an exchange", req.SessionToken, req.SessionJWT, req.SessionDurationMinutes, req.SessionCustomClaims)
+	if e != nil {
 		return nil, e
 	}
 	minutes := req.SessionDurationMinutes
 	if minutes == 0 {
 		minutes = defaultDurationMinutes
-	}
-	claims, e := prepareClaims(req.SessionCustomClaims)
-	if e != nil {
-		return nil, e
 	}
 	initial, _ := applyClaims(nil, claims) // fits: claims were checked
 	sub, e := s.resolve(sessionRef{token: req.SessionToken, jwt: req.SessionJWT})

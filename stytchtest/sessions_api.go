@@ -47,6 +47,23 @@ func checkDuration(minutes int) *client.StytchError {
 	return nil
 }
 
+// checkSessionArgs applies the rules authenticate and exchange share:
+// exactly one of token and jwt, a valid duration, custom claims that
+// prepareClaims accepts (returned prepared). request names the request in
+// errors.
+func checkSessionArgs(request, token, jwt string, minutes int, claims map[string]any) (map[string]any, *client.StytchError) {
+	switch {
+	case token != "" && jwt != "":
+		return nil, badRequest(client.ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt in %s request, not both.", request)
+	case token == "" && jwt == "":
+		return nil, badRequest(client.ErrNoSessionArguments, "Please include one of session_token or session_jwt in %s request.", request)
+	}
+	if e := checkDuration(minutes); e != nil {
+		return nil, e
+	}
+	return prepareClaims(claims)
+}
+
 // sessionRef names a session the way a request does: exactly one field set.
 type sessionRef struct {
 	id, token, jwt string
@@ -111,16 +128,7 @@ func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request, requ
 	if e := decodeBody(w, r, &req, false); e != nil {
 		return nil, e
 	}
-	switch {
-	case req.SessionToken != "" && req.SessionJWT != "":
-		return nil, badRequest(client.ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt in an authenticate request, not both.")
-	case req.SessionToken == "" && req.SessionJWT == "":
-		return nil, badRequest(client.ErrNoSessionArguments, "Please include one of session_token or session_jwt in an authenticate request.")
-	}
-	if e := checkDuration(req.SessionDurationMinutes); e != nil {
-		return nil, e
-	}
-	claims, e := prepareClaims(req.SessionCustomClaims)
+	claims, e := checkSessionArgs("an authenticate", req.SessionToken, req.SessionJWT, req.SessionDurationMinutes, req.SessionCustomClaims)
 	if e != nil {
 		return nil, e
 	}
