@@ -50,6 +50,7 @@ func TestAdminUsers(t *testing.T) {
 		"name of wrong type": {map[string]any{"name": 3}, client.ErrBadRequest},
 		"empty role":         {map[string]any{"roles": []string{""}}, client.ErrBadRequest},
 		"not JSON":           {"email=x", client.ErrBadRequest},
+		"bad external id":    {map[string]any{"external_id": "a b"}, client.ErrBadRequest},
 	} {
 		t.Run(name, func(t *testing.T) {
 			wantErrorBody(t, call(t, srv, http.MethodPost, "/emulator/users", tt.body, true), http.StatusBadRequest, tt.want)
@@ -102,6 +103,7 @@ func TestAdminSessions(t *testing.T) {
 		"unknown user":     {map[string]any{"user_id": "user-test-x"}, 404, client.ErrUserNotFound},
 		"too long":         {map[string]any{"user_id": u.UserID, "session_duration_minutes": 527041}, 400, client.ErrInvalidSessionDurationMinutes},
 		"negative":         {map[string]any{"user_id": u.UserID, "session_duration_minutes": -1}, 400, client.ErrInvalidSessionDurationMinutes},
+		"explicit zero":    {map[string]any{"user_id": u.UserID, "session_duration_minutes": 0}, 400, client.ErrInvalidSessionDurationMinutes},
 		"factor w/o type":  {map[string]any{"user_id": u.UserID, "authentication_factors": []map[string]any{{"delivery_method": "email"}}}, 400, client.ErrBadRequest},
 		"claims too large": {map[string]any{"user_id": u.UserID, "session_custom_claims": map[string]any{"x": strings.Repeat("x", 5000)}}, 400, client.ErrCustomClaimsTooLarge},
 	} {

@@ -15,9 +15,16 @@ import (
 // This is deliberately a plain loop, independent of the policy package's
 // evaluator, so that tests can compare the two.
 func grantingRoles(p *client.Policy, sessionRoles []string, resourceID, action string) []string {
+	return memberGrantingRoles(p, nil, sessionRoles, resourceID, action)
+}
+
+// memberGrantingRoles is grantingRoles for a member session: the project
+// policy's roles first, then the organization's custom roles.
+func memberGrantingRoles(p *client.Policy, orgRoles []client.PolicyRole, sessionRoles []string, resourceID, action string) []string {
 	var granting []string
+	roles := slices.Concat(p.Roles, orgRoles)
 	for _, held := range sessionRoles {
-		for _, role := range p.Roles {
+		for _, role := range roles {
 			if role.RoleID == held && roleGrants(role, resourceID, action) {
 				granting = append(granting, held)
 				break

@@ -20,9 +20,29 @@
 //     valid and whose session is active is accepted and answered with a fresh
 //     one, session_duration_minutes extends the session, custom claims are
 //     updated (null deletes, reserved names are ignored, 4 KB at most), and an
-//     authorization_check is decided by Stytch's RBAC rule.
+//     authorization_check is decided by Stytch's RBAC rule;
+//   - with Config.B2B, a B2B project instead of a consumer one: Stytch's
+//     organizations (create, get), members (create, get by id or email),
+//     B2B sessions (get, authenticate with an authorization_check, revoke by
+//     session id, token, JWT or member, exchange), the B2B JWKS (without
+//     credentials), the B2B policy with scopes and the organizations'
+//     custom roles (org policy get and put). Member session JWTs carry
+//     exactly Stytch's claims, with the https://stytch.com/organization
+//     claim {organization_id, slug}. An authorization_check refuses another
+//     organization first (403 session_authorization_tenancy_error), then
+//     looks at the project's roles and the session organization's custom
+//     roles (403 session_authorization_error);
+//   - in both kinds of project, M2M clients (create, get), the OAuth token
+//     endpoint (client credentials, form-encoded, OAuth-shaped errors
+//     invalid_client and invalid_scope), Connected Apps access tokens
+//     (CreateAccessToken) and RFC 7662 introspection. Access tokens are
+//     signed by the project's keys, live an hour, carry a scope claim and no
+//     session claim, and are refused as session_jwt.
 //
 // Tests control it from Go: users and sessions (CreateUser, CreateSession),
+// organizations, members and member sessions (CreateOrganization,
+// CreateMember, CreateMemberSession, SetOrgPolicy), M2M clients and tokens
+// (CreateM2MClient, CreateM2MToken, CreateAccessToken, RevokeAccessToken),
 // the policy (SetPolicy), the clock (Now, Advance), key rotation (RotateKeys,
 // DropOldKeys), hostile tokens (SignToken, JWTClaims), fault injection
 // (InjectFault), request counters (Requests) and the outside parties of the
@@ -45,9 +65,25 @@
 // no session claim is 400 jwt_invalid_audience, jwt_invalid_issuer or
 // jwt_invalid_claims.
 //
+// B2B and M2M choices of the same kind: every member holds "stytch_member"
+// first, each role with the source "direct_assignment"; a member's session
+// keeps the roles it had when it started; organization slugs are 2 to 128
+// of a-z, 0-9 and "-._~"; an unknown organization or member (or a member of
+// another organization) is 404 organization_not_found or
+// member_not_found; a slug or member email already used is 400
+// organization_slug_already_used or duplicate_member_email; custom roles may
+// not reuse a project role's id; exchange leaves the original session
+// active; the token endpoint answers 401 invalid_client for an unknown
+// client or a wrong secret; introspection takes any client_id (Connected
+// Apps clients are not modelled) but checks an M2M client's secret, and
+// answers M2M tokens active while their client exists. A JWT without the
+// organization claim sent to a B2B project is 400 jwt_invalid_claims. In
+// the Go API a zero DurationMinutes means the default of 60; the admin API
+// refuses an explicit session_duration_minutes of 0.
+//
 // # Tokens
 //
 // The emulator never stores a raw token: session tokens are derived from the
-// session id with a key drawn at start, and every token it looks up is
-// indexed by its SHA-256.
+// session id with a key drawn at start, every token it looks up is indexed
+// by its SHA-256, and M2M client secrets are kept only as their SHA-256.
 package stytchtest

@@ -34,7 +34,7 @@ type Fault struct {
 	// Oversized answers with a JSON body larger than client.MaxResponseBytes
 	// (with Status, or 200).
 	Oversized bool
-	// GarbageKeys (EndpointJWKS only) serves unusable keys before the real
+	// GarbageKeys (EndpointJWKS and EndpointB2BJWKS only) serves unusable keys before the real
 	// ones: an RSA key whose modulus is not base64url, an unknown kty, an
 	// RSA key for another algorithm and one for encryption.
 	GarbageKeys bool
@@ -53,7 +53,7 @@ const oversizedBytes = client.MaxResponseBytes + 64<<10
 // apply before credentials are checked, as when Stytch itself is failing;
 // every faulted request is counted by Requests. It returns an error, and
 // changes nothing, when f makes no sense (a Status outside 400..599,
-// GarbageKeys on another endpoint than EndpointJWKS, negative durations or
+// GarbageKeys on another endpoint than a JWKS, negative durations or
 // count, no effect at all).
 func (s *Server) InjectFault(endpoint Endpoint, f Fault) error {
 	if !endpoint.valid() {
@@ -64,8 +64,8 @@ func (s *Server) InjectFault(endpoint Endpoint, f Fault) error {
 		return fmt.Errorf("stytchtest: InjectFault: Status %d is not an error status (400..599)", f.Status)
 	case f.ErrorType != "" && f.Status == 0:
 		return errors.New("stytchtest: InjectFault: ErrorType needs a Status")
-	case f.GarbageKeys && endpoint != EndpointJWKS:
-		return errors.New("stytchtest: InjectFault: GarbageKeys applies to EndpointJWKS only")
+	case f.GarbageKeys && endpoint != EndpointJWKS && endpoint != EndpointB2BJWKS:
+		return errors.New("stytchtest: InjectFault: GarbageKeys applies to EndpointJWKS and EndpointB2BJWKS only")
 	case f.Latency < 0 || f.RetryAfter < 0 || f.Count < 0:
 		return errors.New("stytchtest: InjectFault: Latency, RetryAfter and Count must not be negative")
 	case f == Fault{Count: f.Count}:
@@ -121,7 +121,7 @@ func (s *Server) arrive(endpoint Endpoint) *Fault {
 
 // playFault plays f and reports whether it answered the request (or
 // dropped it), in which case the endpoint must not.
-func (s *Server) playFault(w http.ResponseWriter, r *http.Request, f *Fault, requestID string) bool {
+func (s *Server) playFault(w http.ResponseWriter, r *http.Request, f *Fault, requestID string, oauth bool) bool {
 	if f.Latency > 0 && !s.sleep(r.Context(), f.Latency) {
 		return true // the client left or the server is closing: nobody to answer
 	}
@@ -152,10 +152,19 @@ func (s *Server) playFault(w http.ResponseWriter, r *http.Request, f *Fault, req
 		_, _ = w.Write([]byte("\"}\n"))
 	case f.Status != 0:
 		t := client.ErrorType(f.ErrorType)
-		if t == "" {
+		switch {
+		case t != "":
+		case s.b2b && f.Status == http.StatusForbidden:
+			t = errSessionAuthorization
+		default:
 			t = defaultErrorType(f.Status)
 		}
-		writeError(w, requestID, &client.StytchError{StatusCode: f.Status, ErrorType: t, ErrorMessage: defaultErrorMessage(t)})
+		e := &client.StytchError{StatusCode: f.Status, ErrorType: t, ErrorMessage: defaultErrorMessage(t)}
+		if oauth {
+			writeOAuthError(w, requestID, e)
+		} else {
+			writeError(w, requestID, e)
+		}
 	case f.GarbageKeys:
 		keys := garbageKeys()
 		for _, k := range s.JWKS() {

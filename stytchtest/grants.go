@@ -210,7 +210,7 @@ func (s *Server) handleMigrate(w http.ResponseWriter, r *http.Request, requestID
 		return nil, badRequest(client.ErrMigrateEmailDoesNotExist, "The external identity provider's user info has no email address.")
 	}
 	if userID == "" {
-		u, err := s.createUser(rec.email, nil, nil)
+		u, err := s.createUser(rec.email, nil, nil, "")
 		if err != nil && !errors.Is(err, errDuplicateEmail) {
 			return nil, asAPIError(err)
 		}

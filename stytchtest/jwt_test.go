@@ -25,7 +25,11 @@ import (
 // it with jwx.
 func servedKeySet(t *testing.T, srv *Server) jwk.Set {
 	t.Helper()
-	r := call(t, srv, http.MethodGet, "/v1/sessions/jwks/"+srv.ProjectID, nil, false)
+	path := "/v1/sessions/jwks/"
+	if srv.b2b {
+		path = "/v1/b2b/sessions/jwks/"
+	}
+	r := call(t, srv, http.MethodGet, path+srv.ProjectID, nil, false)
 	if r.status != http.StatusOK {
 		t.Fatalf("JWKS status %d: %s", r.status, r.body)
 	}
@@ -238,7 +242,11 @@ func TestDefaultFactorIsEmailMagicLinkWithSubObject(t *testing.T) {
 func TestJWKSServesNineFieldsPerKey(t *testing.T) {
 	t.Parallel()
 	srv := sharedServer(t)
-	r := call(t, srv, http.MethodGet, "/v1/sessions/jwks/"+srv.ProjectID, nil, false)
+	path := "/v1/sessions/jwks/"
+	if srv.b2b {
+		path = "/v1/b2b/sessions/jwks/"
+	}
+	r := call(t, srv, http.MethodGet, path+srv.ProjectID, nil, false)
 	var body struct {
 		Keys       []json.RawMessage `json:"keys"`
 		RequestID  string            `json:"request_id"`

@@ -36,6 +36,22 @@ func DefaultPolicy() client.Policy {
 	}
 }
 
+// DefaultB2BPolicy is the policy of a new B2B emulator: DefaultPolicy's
+// resource and roles with "stytch_member" (granted to every member, no
+// permissions) in place of "stytch_user", and the scopes "read:documents"
+// (read) and "write:documents" (create, update, delete) for access tokens.
+func DefaultB2BPolicy() client.Policy {
+	p := DefaultPolicy()
+	p.Roles[0] = client.PolicyRole{RoleID: DefaultMemberRole, Description: "Granted to every member.", Permissions: []client.Permission{}}
+	p.Scopes = []client.PolicyScope{
+		{Scope: "read:documents", Description: "Reads documents.",
+			Permissions: []client.Permission{{ResourceID: "documents", Actions: []string{"read"}}}},
+		{Scope: "write:documents", Description: "Writes documents.",
+			Permissions: []client.Permission{{ResourceID: "documents", Actions: []string{"create", "update", "delete"}}}},
+	}
+	return p
+}
+
 // SetPolicy validates p and makes it the policy the emulator serves and
 // checks authorization against. A policy is refused when an id is empty,
 // repeated or too long, a resource id starts with "stytch", or a role or

@@ -30,7 +30,8 @@ type Config struct {
 	// Addr is the address to listen on (default 127.0.0.1:0, a free
 	// loopback port).
 	Addr string
-	// Policy is the RBAC policy to serve (default DefaultPolicy()).
+	// Policy is the RBAC policy to serve (default DefaultPolicy(), or
+	// DefaultB2BPolicy() with B2B).
 	Policy *client.Policy
 	// Now starts the clock at a fixed time that moves only with Advance.
 	// When zero, the clock follows the real time (plus every Advance).
@@ -38,6 +39,10 @@ type Config struct {
 	// TLS serves HTTPS with a certificate for 127.0.0.1, ::1 and localhost,
 	// issued by a CA generated at start (see CACertificatePEM).
 	TLS bool
+	// B2B serves a Stytch B2B project (organizations, members, member
+	// sessions, organization policies) instead of a consumer project (users
+	// and their sessions). Both kinds serve M2M clients and tokens.
+	B2B bool
 	// Logger receives one line per request (method, route, status, duration;
 	// never a token or a query string). Default: no logging.
 	Logger *slog.Logger
@@ -59,7 +64,8 @@ type Server struct {
 	tokenKey   [32]byte
 	idHash     [sha256.Size]byte
 	secretHash [sha256.Size]byte
-	routes     map[string]*route
+	routes     []*route
+	b2b        bool
 
 	listener   net.Listener
 	server     *http.Server
@@ -71,17 +77,24 @@ type Server struct {
 	apiClient  *client.Client
 	caPEM      []byte
 
-	mu              sync.Mutex
-	keys            []*signingKey // served keys, oldest first; the last signs
-	policy          client.Policy
-	users           map[string]*client.User
-	usersByEmail    map[string]string // lower-cased email → user id
-	sessions        map[string]*session
-	sessionsByToken map[[sha256.Size]byte]*session
-	userSessions    map[string][]string // user id → session ids, oldest first
-	external        map[[sha256.Size]byte]*externalToken
-	faults          map[Endpoint]*Fault
-	counts          map[Endpoint]int
+	mu                sync.Mutex
+	keys              []*signingKey // served keys, oldest first; the last signs
+	policy            client.Policy
+	users             map[string]*client.User
+	usersByEmail      map[string]string // lower-cased email → user id
+	usersByExternalID map[string]string // external_id → user id
+	sessions          map[string]*session
+	sessionsByToken   map[[sha256.Size]byte]*session
+	userSessions      map[string][]string // user id → session ids, oldest first
+	external          map[[sha256.Size]byte]*externalToken
+	orgs              map[string]*organization
+	orgsBySlug        map[string]string // slug → organization id
+	members           map[string]*member
+	membersByEmail    map[string]string // memberEmailKey → member id
+	m2mClients        map[string]*m2mClient
+	accessTokens      map[string]*connectedAppToken // Connected Apps tokens by jti
+	faults            map[Endpoint]*Fault
+	counts            map[Endpoint]int
 }
 
 // NewServer starts an emulator, like httptest.NewServer. It panics if it
@@ -98,20 +111,28 @@ func NewServer(cfg Config) *Server {
 // StartServer starts an emulator. Call Close when done.
 func StartServer(cfg Config) (*Server, error) {
 	s := &Server{
-		ProjectID:       cfg.ProjectID,
-		Secret:          cfg.Secret,
-		logger:          cfg.Logger,
-		clock:           newClock(cfg.Now),
-		served:          make(chan struct{}),
-		closing:         make(chan struct{}),
-		users:           map[string]*client.User{},
-		usersByEmail:    map[string]string{},
-		sessions:        map[string]*session{},
-		sessionsByToken: map[[sha256.Size]byte]*session{},
-		userSessions:    map[string][]string{},
-		external:        map[[sha256.Size]byte]*externalToken{},
-		faults:          map[Endpoint]*Fault{},
-		counts:          map[Endpoint]int{},
+		ProjectID:         cfg.ProjectID,
+		Secret:            cfg.Secret,
+		logger:            cfg.Logger,
+		b2b:               cfg.B2B,
+		clock:             newClock(cfg.Now),
+		served:            make(chan struct{}),
+		closing:           make(chan struct{}),
+		users:             map[string]*client.User{},
+		usersByEmail:      map[string]string{},
+		usersByExternalID: map[string]string{},
+		sessions:          map[string]*session{},
+		sessionsByToken:   map[[sha256.Size]byte]*session{},
+		userSessions:      map[string][]string{},
+		external:          map[[sha256.Size]byte]*externalToken{},
+		orgs:              map[string]*organization{},
+		orgsBySlug:        map[string]string{},
+		members:           map[string]*member{},
+		membersByEmail:    map[string]string{},
+		m2mClients:        map[string]*m2mClient{},
+		accessTokens:      map[string]*connectedAppToken{},
+		faults:            map[Endpoint]*Fault{},
+		counts:            map[Endpoint]int{},
 	}
 	if s.ProjectID == "" {
 		s.ProjectID = "project-test-" + newUUID()
@@ -130,6 +151,9 @@ func StartServer(cfg Config) (*Server, error) {
 	s.idHash, s.secretHash = sha256.Sum256([]byte(s.ProjectID)), sha256.Sum256([]byte(s.Secret))
 	_, _ = rand.Read(s.tokenKey[:])
 	s.policy = DefaultPolicy()
+	if s.b2b {
+		s.policy = DefaultB2BPolicy()
+	}
 	if cfg.Policy != nil {
 		if err := validatePolicy(*cfg.Policy); err != nil {
 			return nil, fmt.Errorf("stytchtest: Config.Policy: %w", err)

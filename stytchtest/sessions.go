@@ -22,7 +22,8 @@ const (
 // session is the emulator's record of a session. Its token is never stored:
 // see Server.sessionToken.
 type session struct {
-	id, userID     string
+	id, userID     string // userID is the member id in a B2B project
+	orgID          string // the member's organization in a B2B project
 	startedAt      time.Time
 	lastAccessedAt time.Time
 	expiresAt      time.Time
@@ -76,8 +77,9 @@ type SessionParams struct {
 	// UserID names the user (required).
 	UserID string
 	// DurationMinutes is the session's lifetime: 1..527040 minutes, 60 when
-	// zero. Unlike the API's 5-minute minimum, 1 lets tests expire a session
-	// quickly.
+	// zero (the zero value means "not given"; the admin API, where absence
+	// can be told from 0, refuses an explicit 0). Unlike the API's 5-minute
+	// minimum, 1 lets tests expire a session quickly.
 	DurationMinutes int
 	// CustomClaims are the session's custom claims. Reserved names are
 	// dropped and null values ignored, as Stytch does; their JSON may take at
@@ -101,6 +103,9 @@ type SessionGrant struct {
 func (s *Server) CreateSession(ctx context.Context, p SessionParams) (*SessionGrant, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if e := s.errModeOnly(false); e != nil {
+		return nil, e
 	}
 	if p.UserID == "" {
 		return nil, badRequest(client.ErrInvalidUserID, "user_id is required.")
@@ -198,6 +203,34 @@ func (s *Server) emailMagicLink(u *client.User, now time.Time) client.Authentica
 	return f
 }
 
+// addSessionLocked stores a new session of minutes for the user or member
+// subject (of the organization orgID in a B2B project). s.mu must be held.
+func (s *Server) addSessionLocked(subject, orgID string, roles []string, now time.Time, minutes int,
+	factors []client.AuthenticationFactor, claims map[string]any) (*session, *client.StytchError) {
+	if len(s.sessions) >= maxSessions {
+		return nil, badRequest(client.ErrBadRequest, "The emulator holds its maximum of %d sessions.", maxSessions)
+	}
+	kind := "session"
+	if orgID != "" {
+		kind = "member-session"
+	}
+	sn := &session{
+		id:             s.newID(kind),
+		userID:         subject,
+		orgID:          orgID,
+		startedAt:      now,
+		lastAccessedAt: now,
+		expiresAt:      now.Add(time.Duration(minutes) * time.Minute),
+		factors:        factors,
+		customClaims:   claims,
+		roles:          slices.Clone(roles),
+	}
+	s.sessions[sn.id] = sn
+	s.sessionsByToken[tokenHash(s.sessionToken(sn.id))] = sn
+	s.userSessions[subject] = append(s.userSessions[subject], sn.id)
+	return sn, nil
+}
+
 // startSession creates a session of minutes for the user and returns its
 // grant and the user.
 func (s *Server) startSession(userID string, minutes int, claims map[string]any, factors []client.AuthenticationFactor) (*SessionGrant, client.User, error) {
@@ -217,27 +250,14 @@ func (s *Server) startSession(userID string, minutes int, claims map[string]any,
 		s.mu.Unlock()
 		return nil, client.User{}, apiError(http.StatusNotFound, client.ErrUserNotFound, "User could not be found.")
 	}
-	if len(s.sessions) >= maxSessions {
-		s.mu.Unlock()
-		return nil, client.User{}, badRequest(client.ErrBadRequest, "The emulator holds its maximum of %d sessions.", maxSessions)
-	}
 	if len(fs) == 0 {
 		fs = []client.AuthenticationFactor{s.emailMagicLink(u, now)}
 	}
-	sn := &session{
-		id:             s.newID("session"),
-		userID:         userID,
-		startedAt:      now,
-		lastAccessedAt: now,
-		expiresAt:      now.Add(time.Duration(minutes) * time.Minute),
-		factors:        fs,
-		customClaims:   initial,
-		roles:          slices.Clone(u.Roles),
+	sn, apiErr := s.addSessionLocked(userID, "", u.Roles, now, minutes, fs, initial)
+	if apiErr != nil {
+		s.mu.Unlock()
+		return nil, client.User{}, apiErr
 	}
-	token := s.sessionToken(sn.id)
-	s.sessions[sn.id] = sn
-	s.sessionsByToken[tokenHash(token)] = sn
-	s.userSessions[userID] = append(s.userSessions[userID], sn.id)
 	view, user := sn.view(), cloneUser(*u)
 	s.mu.Unlock()
 
@@ -245,5 +265,5 @@ func (s *Server) startSession(userID string, minutes int, claims map[string]any,
 	if err != nil {
 		return nil, client.User{}, err
 	}
-	return &SessionGrant{SessionToken: token, SessionJWT: jwt, Session: view}, user, nil
+	return &SessionGrant{SessionToken: s.sessionToken(view.SessionID), SessionJWT: jwt, Session: view}, user, nil
 }

@@ -47,6 +47,23 @@ func checkDuration(minutes int) *client.StytchError {
 	return nil
 }
 
+// checkSessionArgs applies the rules authenticate and exchange share:
+// exactly one of token and jwt, a valid duration, custom claims that
+// prepareClaims accepts (returned prepared). request names the request in
+// errors.
+func checkSessionArgs(request, token, jwt string, minutes int, claims map[string]any) (map[string]any, *client.StytchError) {
+	switch {
+	case token != "" && jwt != "":
+		return nil, badRequest(client.ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt in %s request, not both.", request)
+	case token == "" && jwt == "":
+		return nil, badRequest(client.ErrNoSessionArguments, "Please include one of session_token or session_jwt in %s request.", request)
+	}
+	if e := checkDuration(minutes); e != nil {
+		return nil, e
+	}
+	return prepareClaims(claims)
+}
+
 // sessionRef names a session the way a request does: exactly one field set.
 type sessionRef struct {
 	id, token, jwt string
@@ -65,7 +82,7 @@ func (s *Server) resolve(ref sessionRef) (jwtSubject, *client.StytchError) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if sn := s.sessionsByToken[tokenHash(ref.token)]; sn != nil {
-			return jwtSubject{sessionID: sn.id, userID: sn.userID}, nil
+			return jwtSubject{sessionID: sn.id, userID: sn.userID, orgID: sn.orgID}, nil
 		}
 		return jwtSubject{}, apiError(http.StatusNotFound, client.ErrSessionNotFound, msgSessionNotFound)
 	}
@@ -76,13 +93,14 @@ func (s *Server) resolve(ref sessionRef) (jwtSubject, *client.StytchError) {
 // session_not_found. s.mu must be held.
 func (s *Server) activeSessionLocked(sub jwtSubject, now time.Time) (*session, *client.StytchError) {
 	sn := s.sessions[sub.sessionID]
-	if sn == nil || !sn.active(now) || sub.userID != "" && sub.userID != sn.userID {
+	if sn == nil || !sn.active(now) || sub.userID != "" && sub.userID != sn.userID || sub.orgID != "" && sub.orgID != sn.orgID {
 		return nil, apiError(http.StatusNotFound, client.ErrSessionNotFound, msgSessionNotFound)
 	}
 	return sn, nil
 }
 
 // handleGet serves GET /v1/sessions?user_id=: the user's active sessions.
+// user_id may also be the user's external_id, as Stytch accepts.
 func (s *Server) handleGet(_ http.ResponseWriter, r *http.Request, requestID string) (any, *client.StytchError) {
 	userID := r.URL.Query().Get("user_id")
 	if userID == "" {
@@ -91,11 +109,12 @@ func (s *Server) handleGet(_ http.ResponseWriter, r *http.Request, requestID str
 	now := s.stamp()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.userLocked(userID) == nil {
+	u := s.userByIDOrExternalIDLocked(userID)
+	if u == nil {
 		return nil, apiError(http.StatusNotFound, client.ErrUserNotFound, "User could not be found.")
 	}
 	body := getBody{GetResponse: client.GetResponse{RequestID: requestID, StatusCode: http.StatusOK}, Sessions: []wireSession{}}
-	for _, id := range s.userSessions[userID] {
+	for _, id := range s.userSessions[u.UserID] {
 		if sn := s.sessions[id]; sn.active(now) {
 			body.Sessions = append(body.Sessions, toWire(sn.view()))
 		}
@@ -109,16 +128,7 @@ func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request, requ
 	if e := decodeBody(w, r, &req, false); e != nil {
 		return nil, e
 	}
-	switch {
-	case req.SessionToken != "" && req.SessionJWT != "":
-		return nil, badRequest(client.ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt in an authenticate request, not both.")
-	case req.SessionToken == "" && req.SessionJWT == "":
-		return nil, badRequest(client.ErrNoSessionArguments, "Please include one of session_token or session_jwt in an authenticate request.")
-	}
-	if e := checkDuration(req.SessionDurationMinutes); e != nil {
-		return nil, e
-	}
-	claims, e := prepareClaims(req.SessionCustomClaims)
+	claims, e := checkSessionArgs("an authenticate", req.SessionToken, req.SessionJWT, req.SessionDurationMinutes, req.SessionCustomClaims)
 	if e != nil {
 		return nil, e
 	}

@@ -2,6 +2,7 @@ package stytchtest
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"regexp"
 	"slices"
@@ -291,6 +292,22 @@ func TestGetListsActiveSessions(t *testing.T) {
 	wantErrorBody(t, call(t, srv, http.MethodGet, "/v1/sessions", nil, true), http.StatusBadRequest, client.ErrInvalidUserID)
 	_, err = srv.Client().Get(context.Background(), client.GetRequest{UserID: "user-test-unknown"})
 	wantAPIError(t, err, http.StatusNotFound, client.ErrUserNotFound)
+
+	ext, err := srv.CreateUser(context.Background(), UserParams{ExternalID: "crm-" + newUUID()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	extSession := mustSession(t, srv, SessionParams{UserID: ext.UserID})
+	for _, id := range []string{ext.UserID, ext.ExternalID} {
+		resp, err = srv.Client().Get(context.Background(), client.GetRequest{UserID: id})
+		if err != nil || len(resp.Sessions) != 1 || resp.Sessions[0].SessionID != extSession.Session.SessionID ||
+			resp.Sessions[0].UserID != ext.UserID {
+			t.Errorf("Get(%q) = %+v, %v; want the session of %s", id, resp, err, ext.UserID)
+		}
+	}
+	if _, err := srv.CreateUser(context.Background(), UserParams{ExternalID: ext.ExternalID}); !errors.Is(err, errDuplicateExternalID) {
+		t.Errorf("a second user with external_id %q: %v", ext.ExternalID, err)
+	}
 
 	none := mustUser(t, srv, "")
 	r := call(t, srv, http.MethodGet, "/v1/sessions?user_id="+none.UserID, nil, true)

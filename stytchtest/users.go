@@ -24,6 +24,8 @@ const (
 const (
 	errDuplicateEmail client.ErrorType = "duplicate_email"
 	errInvalidEmail   client.ErrorType = "invalid_email"
+	// errDuplicateExternalID is Stytch's error type for a taken external_id.
+	errDuplicateExternalID client.ErrorType = "duplicate_external_id"
 )
 
 // UserParams describes a user to create.
@@ -36,6 +38,9 @@ type UserParams struct {
 	// Roles are the user's RBAC roles besides "stytch_user", which every user
 	// holds first.
 	Roles []string
+	// ExternalID is the user's id in the application's own system; optional,
+	// unique. GET /v1/sessions accepts it in place of the user id.
+	ExternalID string
 }
 
 // CreateUser stores a user and returns it as the API shows it.
@@ -43,7 +48,7 @@ func (s *Server) CreateUser(ctx context.Context, p UserParams) (client.User, err
 	if err := ctx.Err(); err != nil {
 		return client.User{}, err
 	}
-	u, err := s.createUser(p.Email, splitName(p.Name), p.Roles)
+	u, err := s.createUser(p.Email, splitName(p.Name), p.Roles, p.ExternalID)
 	if err != nil {
 		return client.User{}, err
 	}
@@ -96,12 +101,13 @@ func validEmail(email string) bool {
 		len(email) <= maxEmailBytes && !strings.ContainsFunc(email, func(r rune) bool { return r <= ' ' || r == 0x7f })
 }
 
-// userRoles returns "stytch_user" followed by roles, without repeats.
-func userRoles(roles []string) ([]string, *client.StytchError) {
+// withDefaultRole returns def ("stytch_user", "stytch_member") followed by
+// roles, without repeats.
+func withDefaultRole(def string, roles []string) ([]string, *client.StytchError) {
 	if len(roles) > maxRoles {
-		return nil, badRequest(client.ErrBadRequest, "A user may hold at most %d roles.", maxRoles)
+		return nil, badRequest(client.ErrBadRequest, "A user or member may hold at most %d roles.", maxRoles)
 	}
-	out := []string{DefaultRole}
+	out := []string{def}
 	for _, r := range roles {
 		if r == "" || len(r) > maxFieldBytes || strings.ContainsFunc(r, func(c rune) bool { return c <= ' ' || c == 0x7f }) {
 			return nil, badRequest(client.ErrBadRequest, "A role id must be 1 to %d printable bytes without spaces.", maxFieldBytes)
@@ -113,9 +119,12 @@ func userRoles(roles []string) ([]string, *client.StytchError) {
 	return out, nil
 }
 
-func (s *Server) createUser(email string, name *client.Name, roles []string) (client.User, error) {
+func (s *Server) createUser(email string, name *client.Name, roles []string, externalID string) (client.User, error) {
 	if email != "" && !validEmail(email) {
 		return client.User{}, badRequest(errInvalidEmail, "email is not a valid email address.")
+	}
+	if externalID != "" && !validID(externalID) {
+		return client.User{}, badRequest(client.ErrBadRequest, "external_id must be 1 to %d printable bytes without spaces.", maxFieldBytes)
 	}
 	if name != nil {
 		for _, part := range []string{name.FirstName, name.MiddleName, name.LastName} {
@@ -124,7 +133,10 @@ func (s *Server) createUser(email string, name *client.Name, roles []string) (cl
 			}
 		}
 	}
-	allRoles, apiErr := userRoles(roles)
+	if e := s.errModeOnly(false); e != nil {
+		return client.User{}, e
+	}
+	allRoles, apiErr := withDefaultRole(DefaultRole, roles)
 	if apiErr != nil {
 		return client.User{}, apiErr
 	}
@@ -143,6 +155,7 @@ func (s *Server) createUser(email string, name *client.Name, roles []string) (cl
 		CreatedAt:              s.stamp(),
 		TrustedMetadata:        map[string]any{},
 		UntrustedMetadata:      map[string]any{},
+		ExternalID:             externalID,
 	}
 	if email != "" {
 		u.Emails = []client.Email{{EmailID: s.newID("email"), Email: email, Verified: true}}
@@ -153,12 +166,18 @@ func (s *Server) createUser(email string, name *client.Name, roles []string) (cl
 	if _, taken := s.usersByEmail[key]; email != "" && taken {
 		return client.User{}, badRequest(errDuplicateEmail, "A user with this email already exists.")
 	}
+	if _, taken := s.usersByExternalID[externalID]; externalID != "" && taken {
+		return client.User{}, badRequest(errDuplicateExternalID, "A user with this external_id already exists.")
+	}
 	if len(s.users) >= maxUsers {
 		return client.User{}, badRequest(client.ErrBadRequest, "The emulator holds its maximum of %d users.", maxUsers)
 	}
 	s.users[u.UserID] = &u
 	if email != "" {
 		s.usersByEmail[key] = u.UserID
+	}
+	if externalID != "" {
+		s.usersByExternalID[externalID] = u.UserID
 	}
 	return cloneUser(u), nil
 }
@@ -178,3 +197,16 @@ func cloneUser(u client.User) client.User {
 
 // userLocked returns the stored user with id, or nil. s.mu must be held.
 func (s *Server) userLocked(id string) *client.User { return s.users[id] }
+
+// userByIDOrExternalIDLocked returns the user whose id, or else whose
+// external_id, is id, as GET /v1/sessions looks users up; nil when there is
+// none. s.mu must be held.
+func (s *Server) userByIDOrExternalIDLocked(id string) *client.User {
+	if u := s.users[id]; u != nil {
+		return u
+	}
+	if userID, found := s.usersByExternalID[id]; found {
+		return s.users[userID]
+	}
+	return nil
+}

@@ -2,7 +2,7 @@
 // standalone server, for development and tests only: it is not Stytch, keeps
 // everything in memory and accepts whatever tests register.
 //
-//	go run ./stytchtest/cmd/stytch-emulator [-addr 127.0.0.1:4010] [-project-id ID] [-secret S] [-policy FILE] [-tls]
+//	go run ./stytchtest/cmd/stytch-emulator [-b2b] [-addr 127.0.0.1:4010] [-project-id ID] [-secret S] [-policy FILE] [-tls]
 //
 // On start it prints one JSON line to stdout,
 //
@@ -15,7 +15,11 @@
 // The emulator serves Stytch's consumer Sessions endpoints, the JWKS and the
 // RBAC policy at the host root, and an admin API under /emulator/ (users,
 // sessions, policy, key rotation, the clock, external tokens) with the
-// project's credentials; see the stytchtest package documentation.
+// project's credentials. With -b2b it serves a B2B project instead:
+// organizations, members, member sessions, the B2B JWKS, the B2B policy
+// (with scopes) and organization policies, and /emulator/member_sessions.
+// Both kinds serve M2M clients and the OAuth token and introspection
+// endpoints. See the stytchtest package documentation.
 package main
 
 import (
@@ -63,7 +67,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	addr := flags.String("addr", "127.0.0.1:4010", "address to listen on; port 0 picks a free port")
 	projectID := flags.String("project-id", "", "project id to emulate (default: a generated project-test-…)")
 	secret := flags.String("secret", "", "API secret to accept (default: a generated one)")
-	policyFile := flags.String("policy", "", "JSON file holding the RBAC policy object, as PUT /emulator/policy takes it")
+	policyFile := flags.String("policy", "", "JSON file holding the RBAC policy object (roles, resources, scopes), as PUT /emulator/policy takes it")
+	b2b := flags.Bool("b2b", false, "serve a Stytch B2B project (organizations, members, member sessions) instead of a consumer project")
 	useTLS := flags.Bool("tls", false, "serve HTTPS with a CA and certificate generated at start; the CA's PEM goes to a temporary file")
 	flags.Usage = func() {
 		fmt.Fprintln(stderr, "stytch-emulator: a Stytch emulator for development and tests only.")
@@ -77,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments %q", flags.Args())
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg := stytchtest.Config{ProjectID: *projectID, Secret: *secret, Addr: *addr, TLS: *useTLS, Logger: logger}
+	cfg := stytchtest.Config{ProjectID: *projectID, Secret: *secret, Addr: *addr, TLS: *useTLS, B2B: *b2b, Logger: logger}
 	if *policyFile != "" {
 		p, err := readPolicy(*policyFile)
 		if err != nil {

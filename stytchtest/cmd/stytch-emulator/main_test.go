@@ -10,9 +10,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"syscall"
@@ -245,6 +247,87 @@ func TestCommand(t *testing.T) {
 			t.Fatalf("policy = %+v, %v", resp, err)
 		}
 		e.stop(t, os.Interrupt)
+	})
+
+	t.Run("B2B, TLS, policy file", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "policy.json")
+		policy := `{"roles":[{"role_id":"stytch_member","description":"","permissions":[]},
+			{"role_id":"viewer","description":"","permissions":[{"resource_id":"images","actions":["view"]}]}],
+			"resources":[{"resource_id":"images","description":"","actions":["view"]}],
+			"scopes":[{"scope":"view:images","description":"","permissions":[{"resource_id":"images","actions":["view"]}]}]}`
+		if err := os.WriteFile(file, []byte(policy), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e := start(t, bin, "-b2b", "-tls", "-addr", "127.0.0.1:0", "-project-id", "project-test-b2b", "-secret", "secret-test-b2b", "-policy", file)
+		if e.line.ProjectID != "project-test-b2b" || e.line.Secret != "secret-test-b2b" || e.line.CAFile == "" {
+			t.Fatalf("start-up line = %s", e.raw)
+		}
+		var got struct {
+			Policy json.RawMessage `json:"policy"`
+		}
+		e.admin(t, http.MethodGet, "/v1/b2b/rbac/policy", nil, &got)
+		var want, served any
+		_ = json.Unmarshal([]byte(policy), &want)
+		_ = json.Unmarshal(got.Policy, &served)
+		if !reflect.DeepEqual(want, served) {
+			t.Errorf("GET /v1/b2b/rbac/policy = %s, want the file's policy", got.Policy)
+		}
+		var org struct {
+			Organization struct {
+				OrganizationID string `json:"organization_id"`
+			} `json:"organization"`
+		}
+		e.admin(t, http.MethodPost, "/v1/b2b/organizations", map[string]any{"organization_name": "Acme", "organization_slug": "acme"}, &org)
+		var member struct {
+			MemberID string `json:"member_id"`
+		}
+		e.admin(t, http.MethodPost, "/v1/b2b/organizations/"+org.Organization.OrganizationID+"/members",
+			map[string]any{"email_address": "ada@example.com", "roles": []string{"viewer"}}, &member)
+		var session struct {
+			SessionToken string `json:"session_token"`
+			SessionJWT   string `json:"session_jwt"`
+		}
+		e.admin(t, http.MethodPost, "/emulator/member_sessions", map[string]any{"organization_id": org.Organization.OrganizationID,
+			"member_id": member.MemberID}, &session)
+		var auth struct {
+			Verdict struct {
+				GrantingRoles []string `json:"granting_roles"`
+			} `json:"verdict"`
+		}
+		e.admin(t, http.MethodPost, "/v1/b2b/sessions/authenticate", map[string]any{"session_jwt": session.SessionJWT,
+			"authorization_check": map[string]any{"organization_id": org.Organization.OrganizationID, "resource_id": "images", "action": "view"}}, &auth)
+		if len(auth.Verdict.GrantingRoles) != 1 || auth.Verdict.GrantingRoles[0] != "viewer" {
+			t.Errorf("verdict = %+v", auth.Verdict)
+		}
+		var m2m struct {
+			M2MClient struct {
+				ClientID     string `json:"client_id"`
+				ClientSecret string `json:"client_secret"`
+			} `json:"m2m_client"`
+		}
+		e.admin(t, http.MethodPost, "/v1/m2m/clients", map[string]any{"scopes": []string{"view:images"}}, &m2m)
+		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {m2m.M2MClient.ClientID}, "client_secret": {m2m.M2MClient.ClientSecret}}
+		res, err := e.http.PostForm(e.line.BaseURL+"/v1/public/project-test-b2b/oauth2/token", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("token endpoint status %d", res.StatusCode)
+		}
+		e.stop(t, syscall.SIGTERM)
+		logs := e.stderr.String()
+		if !strings.Contains(logs, "/v1/b2b/sessions/authenticate") || !strings.Contains(logs, "/oauth2/token") {
+			t.Errorf("stderr lacks the request log:\n%s", logs)
+		}
+		for _, secret := range []string{session.SessionToken, session.SessionJWT, "secret-test-b2b", m2m.M2MClient.ClientSecret} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("stderr holds %q", secret)
+			}
+		}
+		if _, err := os.Stat(e.line.CAFile); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the CA file outlived the command: %v", err)
+		}
 	})
 
 	t.Run("refusals", func(t *testing.T) {
