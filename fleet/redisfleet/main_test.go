@@ -26,7 +26,7 @@ var testSecret = []byte("secret-test-fleet-0123456789abcdef")
 // clock is a Config.Now the test can move forward.
 type clock struct{ offset atomic.Int64 }
 
-func (c *clock) now() time.Time         { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // newStore makes a Store on srv with its own Redis client, short

@@ -1,6 +1,6 @@
 // Package redistest starts a real redis-server for tests: Debian's
 // package, on a free loopback port, in a temporary directory, without
-// persistence (--save '' --appendonly no), so a restart loses every key
+// persistence (--save ” --appendonly no), so a restart loses every key
 // as a Redis without persistence does in production.
 //
 // When redis-server is not installed, Start skips the test and says so,
