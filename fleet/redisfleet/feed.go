@@ -50,7 +50,7 @@ var errNoPong = errors.New("redisfleet: Redis did not answer PING on the subscri
 
 // subscription lives one subscription: it syncs after the subscription is
 // confirmed, delivers what the feed carries, pings when it is quiet, and
-// reads the epoch every interval. It returns when the connection fails,
+// reads the epoch every interval (each bounded by the interval). It returns when the connection fails,
 // and reports whether it had synced.
 func (s *Store) subscription() (synced bool, err error) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.syncTimeout)
@@ -118,7 +118,9 @@ func (s *Store) subscription() (synced bool, err error) {
 		now := time.Now()
 		if synced && !needSync && !now.Before(nextCheck) {
 			nextCheck = now.Add(s.interval)
-			changed, err := s.checkEpoch()
+			ctx, cancel := context.WithTimeout(s.ctx, s.interval)
+			changed, err := s.checkEpoch(ctx)
+			cancel()
 			if err != nil {
 				return synced, err
 			}
@@ -144,9 +146,7 @@ func (s *Store) subscription() (synced bool, err error) {
 // checkEpoch reads the epoch, creating it when Redis has none, and
 // reports whether it differs from the last one read: Redis lost its data
 // (a restart without persistence, a flush) since.
-func (s *Store) checkEpoch() (changed bool, err error) {
-	ctx, cancel := context.WithTimeout(s.ctx, s.syncTimeout)
-	defer cancel()
+func (s *Store) checkEpoch(ctx context.Context) (changed bool, err error) {
 	epoch, err := s.rdb.Get(ctx, s.epochKey).Result()
 	if isWrongType(err) {
 		s.refuse("epoch", fmt.Errorf("%w: the epoch's key holds another type", fleet.ErrCorrupt))
@@ -176,11 +176,11 @@ func (s *Store) checkEpoch() (changed bool, err error) {
 // held here that Redis lacks; when it had lacked some, it asks the other
 // replicas to reload.
 func (s *Store) sync() error {
-	if _, err := s.checkEpoch(); err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.syncTimeout)
 	defer cancel()
+	if _, err := s.checkEpoch(ctx); err != nil {
+		return err
+	}
 	if err := s.load(ctx); err != nil {
 		return fmt.Errorf("load revocations: %w", err)
 	}

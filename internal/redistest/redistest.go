@@ -79,12 +79,16 @@ func lookPath() (string, error) {
 	if p, err := exec.LookPath("redis-server"); err == nil {
 		return p, nil
 	}
-	const debian = "/usr/bin/redis-server"
-	if _, err := os.Stat(debian); err != nil {
-		return "", errors.New("no redis-server in PATH nor at " + debian)
+	if _, err := os.Stat(debianPath); err != nil {
+		return "", errors.New("no redis-server in PATH nor at " + debianPath)
 	}
-	return debian, nil
+	return debianPath, nil
 }
+
+// debianPath is where Debian installs redis-server, looked at when PATH
+// (a CI's, a sudo's) lacks /usr/bin. A variable for the test of a
+// missing server.
+var debianPath = "/usr/bin/redis-server"
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
