@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/stytchmw/stytchmw/fleet"
-	"github.com/stytchmw/stytchmw/internal/fleetseal"
 	"github.com/stytchmw/stytchmw/internal/redistest"
 )
 
@@ -121,10 +120,7 @@ func TestAnswerGarbage(t *testing.T) {
 	}
 	flipped := bytes.Clone(genuine)
 	flipped[len(flipped)/2] ^= 1
-	attacker, err := fleetseal.New([]byte("the-attacker-guessed-this-secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	attacker := attackerKeys(t)
 
 	cases := []struct {
 		name  string

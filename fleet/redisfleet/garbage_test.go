@@ -8,7 +8,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/stytchmw/stytchmw/fleet"
-	"github.com/stytchmw/stytchmw/internal/fleetseal"
 	"github.com/stytchmw/stytchmw/internal/redistest"
 )
 
@@ -22,10 +21,7 @@ func TestFeedGarbage(t *testing.T) {
 	got := subscribe(t, s)
 	admin := srv.Client()
 	ctx := context.Background()
-	attacker, err := fleetseal.New([]byte("the-attacker-guessed-this-secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	attacker := attackerKeys(t)
 	forged := userLoggedOut("user-victim")
 	genuine := s.keys.SealRevocation(sessionRevoked("session-test-genuine"))
 	garbage := map[string][]byte{
@@ -63,10 +59,7 @@ func TestSetGarbage(t *testing.T) {
 	publish(t, s, r)
 	admin := srv.Client()
 	ctx := context.Background()
-	attacker, err := fleetseal.New([]byte("the-attacker-guessed-this-secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	attacker := attackerKeys(t)
 	forged := sessionRevoked("session-test-forged")
 	if err := admin.ZAdd(ctx, s.setKey,
 		redis.Z{Score: score(forged.Until), Member: attacker.SealRevocation(forged)},

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stytchmw/stytchmw/fleet"
+	"github.com/stytchmw/stytchmw/internal/fleetseal"
 	"github.com/stytchmw/stytchmw/internal/redistest"
 )
 
@@ -144,6 +145,26 @@ func (l *statusLog) saw() bool {
 	defer l.mu.Unlock()
 	i := slices.Index(l.got, false)
 	return i >= 0 && slices.Contains(l.got[i:], true)
+}
+
+// twoStores starts a server and two ready Stores on it, each with a
+// subscriber; the second Store is known to the test by its subscriber.
+func twoStores(t testing.TB) (srv *redistest.Server, a *Store, atA, atB *sink) {
+	t.Helper()
+	srv = redistest.Start(t)
+	a, b := newStore(t, srv), newStore(t, srv)
+	ready(t, a)
+	ready(t, b)
+	return srv, a, subscribe(t, a), subscribe(t, b)
+}
+
+// attackerKeys seal entries as someone without the fleet's secret would.
+func attackerKeys(t testing.TB) *fleetseal.Keys {
+	k, err := fleetseal.New([]byte("the-attacker-guessed-this-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 func isUnavailable(err error) bool { return errors.Is(err, fleet.ErrUnavailable) }

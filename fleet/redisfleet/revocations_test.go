@@ -16,11 +16,7 @@ import (
 // own Redis client) is delivered to another, and to the publisher's own
 // subscribers at once.
 func TestPublishReachesEveryStore(t *testing.T) {
-	srv := redistest.Start(t)
-	a, b := newStore(t, srv), newStore(t, srv)
-	ready(t, a)
-	ready(t, b)
-	atA, atB := subscribe(t, a), subscribe(t, b)
+	_, a, atA, atB := twoStores(t)
 	for _, r := range []fleet.Revocation{sessionRevoked("session-test-1"), userLoggedOut("user-test-1")} {
 		publish(t, a, r)
 		if !atA.has(r) {
@@ -33,12 +29,7 @@ func TestPublishReachesEveryStore(t *testing.T) {
 // TestLoadAtStart: a Store started after a revocation delivers it by the
 // time Ready returns.
 func TestLoadAtStart(t *testing.T) {
-	srv := redistest.Start(t)
-	a := newStore(t, srv)
-	ready(t, a)
-	r, u := sessionRevoked("session-test-1"), userLoggedOut("user-test-1")
-	publish(t, a, r)
-	publish(t, a, u)
+	srv, _, r, u := storeWithRevocations(t)
 
 	late := newStore(t, srv)
 	got := subscribe(t, late)
@@ -50,6 +41,19 @@ func TestLoadAtStart(t *testing.T) {
 	if again := subscribe(t, late); !again.has(r) || !again.has(u) {
 		t.Fatal("a late subscriber was not given what the Store holds")
 	}
+}
+
+// storeWithRevocations starts a server and a Store that published a
+// session revocation r and a user logout u.
+func storeWithRevocations(t *testing.T) (srv *redistest.Server, a *Store, r, u fleet.Revocation) {
+	t.Helper()
+	srv = redistest.Start(t)
+	a = newStore(t, srv)
+	ready(t, a)
+	r, u = sessionRevoked("session-test-1"), userLoggedOut("user-test-1")
+	publish(t, a, r)
+	publish(t, a, u)
+	return srv, a, r, u
 }
 
 // TestReadyWithoutRedis: Ready does not return nil before the set is
@@ -114,12 +118,7 @@ func TestDataLossWriteBack(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			srv := redistest.Start(t)
-			a := newStore(t, srv)
-			ready(t, a)
-			r, u := sessionRevoked("session-test-1"), userLoggedOut("user-test-1")
-			publish(t, a, r)
-			publish(t, a, u)
+			srv, a, r, u := storeWithRevocations(t)
 
 			c.lose(srv)
 			admin := srv.Client()
@@ -139,11 +138,7 @@ func TestDataLossWriteBack(t *testing.T) {
 // down is refused here at once (delivered to the local subscribers),
 // reported as ErrUnavailable, and reaches the fleet when Redis is back.
 func TestPublishWhileDisconnected(t *testing.T) {
-	srv := redistest.Start(t)
-	a, b := newStore(t, srv), newStore(t, srv)
-	ready(t, a)
-	ready(t, b)
-	atA, atB := subscribe(t, a), subscribe(t, b)
+	srv, a, atA, atB := twoStores(t)
 
 	srv.Stop()
 	eventually(t, "the Store notices Redis is gone", func() bool { return !a.Status().Connected })
