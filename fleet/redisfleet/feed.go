@@ -50,7 +50,7 @@ var errNoPong = errors.New("redisfleet: Redis did not answer PING on the subscri
 
 // subscription lives one subscription: it syncs after the subscription is
 // confirmed, delivers what the feed carries, pings when it is quiet, and
-// reads the epoch every interval (each bounded by the interval). It returns when the connection fails,
+// reads the epoch every interval (see epochTimeout). It returns when the connection fails,
 // and reports whether it had synced.
 func (s *Store) subscription() (synced bool, err error) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.syncTimeout)
@@ -118,7 +118,7 @@ func (s *Store) subscription() (synced bool, err error) {
 		now := time.Now()
 		if synced && !needSync && !now.Before(nextCheck) {
 			nextCheck = now.Add(s.interval)
-			ctx, cancel := context.WithTimeout(s.ctx, s.interval)
+			ctx, cancel := context.WithTimeout(s.ctx, s.epochTimeout())
 			changed, err := s.checkEpoch(ctx)
 			cancel()
 			if err != nil {
@@ -141,6 +141,14 @@ func (s *Store) subscription() (synced bool, err error) {
 			s.loadOnce.Do(func() { close(s.loaded) })
 		}
 	}
+}
+
+// epochTimeout bounds the periodic epoch check: long enough that one
+// slow answer of a busy Redis does not count as an outage (1 s at least),
+// short enough that the loop is not stuck behind it while Redis hangs
+// (the PING, sent on the same loop, notices that).
+func (s *Store) epochTimeout() time.Duration {
+	return min(max(s.interval, time.Second), s.syncTimeout)
 }
 
 // checkEpoch reads the epoch, creating it when Redis has none, and
