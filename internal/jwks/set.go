@@ -5,7 +5,6 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,8 +26,7 @@ type Set struct {
 
 	// loop fetches the set at start, every RefreshInterval, sooner after
 	// a failure, and early for an unknown kid (Trigger).
-	loop      *refresh.Loop
-	closeOnce sync.Once
+	loop *refresh.Loop
 }
 
 // New returns a Set for cfg.URL. It tries one fetch, waiting for it no longer
@@ -146,11 +144,9 @@ func (s *Set) missError() error {
 // them. Afterwards Key still answers from the keys held but
 // never fetches: a kid not held gets ErrUnavailable. Close is idempotent.
 func (s *Set) Close() error {
-	s.closeOnce.Do(func() {
-		s.loop.Close()
-		if s.ownHTTP {
-			s.cfg.HTTPClient.CloseIdleConnections()
-		}
-	})
+	s.loop.Close()
+	if s.ownHTTP {
+		s.cfg.HTTPClient.CloseIdleConnections()
+	}
 	return nil
 }
