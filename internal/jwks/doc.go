@@ -2,8 +2,8 @@
 // that verify session JWTs, fetched from the project's JWKS endpoint and kept
 // fresh in the background.
 //
-// Keys are parsed with lestrrat-go/jwx (jwk.Parse); fetching and the whole
-// refresh policy are this package's own, because jwx's jwk.Cache cannot give
+// Keys are parsed with lestrrat-go/jwx (jwk.Parse); fetching is this
+// package's own and the refresh schedule is internal/refresh's, because jwx's jwk.Cache cannot give
 // the guarantees the middleware needs, starting with a Close that stops
 // every goroutine (see fetcher for the details):
 //
