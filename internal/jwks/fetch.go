@@ -35,9 +35,8 @@ import (
 //     refreshes would multiply background fetches and grow its queue.
 //
 // So the Set owns the whole policy (its schedule run by internal/refresh),
-// and the fetcher only does one fetch
-// when asked, bound to the caller's context (the Set's lifetime) and to the
-// Timeout, with the body capped. A fetcher is used by one goroutine at a time.
+// and the fetcher only does one fetch when asked, bound to the caller's
+// context (the Set's lifetime) and to the Timeout, with the body capped. A fetcher is used by one goroutine at a time.
 type fetcher struct {
 	url     string
 	client  *http.Client
