@@ -33,9 +33,9 @@ type Config struct {
 	// with the error, the failures in a row and the wait before the next
 	// attempt: the place to log it.
 	OnFailure func(err error, failures int, retryIn time.Duration)
-	// Now is the clock of the rate limit and backoff decisions (default
-	// time.Now). The loop's timers run on the runtime's clock, which
-	// testing/synctest fakes.
+	// Now is the clock of Trigger's rate limit and backoff decisions
+	// (default time.Now). The background schedule runs on the runtime's
+	// clock (timers set when a fetch ends), which testing/synctest fakes.
 	Now func() time.Time
 }
 
@@ -57,8 +57,11 @@ type Loop struct {
 	lastSuccess time.Time // end of the latest successful fetch
 	lastErr     error     // error of the latest fetch, nil if it succeeded
 	failures    int       // consecutive failed fetches
-	next        time.Time // when the loop fetches next
 	notBefore   time.Time // no fetch by Trigger before this (the backoff after a failure)
+	// due is when the loop fetches next, on the runtime's clock (not Now):
+	// the schedule is a timer set when a fetch ends, so moving a test's
+	// Now forward can never make the loop fetch in its stead.
+	due time.Time
 }
 
 // Fetch is one run of the fetch function, shared by every caller that
@@ -196,13 +199,13 @@ func (l *Loop) finish(f *Fetch, err error) {
 	if err == nil {
 		l.loaded, l.lastSuccess, l.lastErr, l.failures = true, now, nil, 0
 		l.notBefore = time.Time{}
-		l.next = now.Add(Jitter(l.cfg.Interval, IntervalSpread))
+		l.due = time.Now().Add(Jitter(l.cfg.Interval, IntervalSpread))
 	} else {
 		l.lastErr = err
 		l.failures++
 		retryIn = Jitter(backoff(l.cfg.RetryInterval, l.cfg.MaxRetryInterval, l.failures), BackoffSpread)
 		l.notBefore = now.Add(retryIn)
-		l.next = l.notBefore
+		l.due = time.Now().Add(retryIn)
 	}
 	failures, closing := l.failures, l.closed
 	l.mu.Unlock()
@@ -226,7 +229,7 @@ func (l *Loop) run() {
 	for {
 		l.mu.Lock()
 		busy := l.inflight != nil
-		wait := max(0, l.next.Sub(l.cfg.Now()))
+		wait := max(0, time.Until(l.due))
 		l.mu.Unlock()
 		timeout := timer.C
 		if busy {
@@ -241,7 +244,7 @@ func (l *Loop) run() {
 		case <-l.wake:
 		case <-timeout:
 			l.mu.Lock()
-			if !l.closed && l.inflight == nil && !l.cfg.Now().Before(l.next) {
+			if !l.closed && l.inflight == nil && !time.Now().Before(l.due) {
 				l.startLocked()
 			}
 			l.mu.Unlock()

@@ -349,3 +349,28 @@ func TestFetchesKeepTheCallersValuesNotItsCancellation(t *testing.T) {
 		}
 	})
 }
+
+// TestScheduleRunsOnTheRuntimesClock: Now rules Trigger's rate limit only;
+// moving it forward never makes the background loop fetch (the jwks tests
+// move it while the loop runs).
+func TestScheduleRunsOnTheRuntimesClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		fake := time.Now()
+		cfg := testConfig
+		cfg.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return fake }
+		u := &upstream{err: errDown}
+		l := start(t, u, cfg)
+		mu.Lock()
+		fake = fake.Add(24 * time.Hour)
+		mu.Unlock()
+		if _, ok := l.Trigger(); !ok {
+			t.Fatal("Trigger after Now passed the backoff did not fetch")
+		}
+		synctest.Wait()
+		time.Sleep(400 * time.Millisecond) // below the least backoff, 500 ms
+		if n := u.n(); n != 2 {
+			t.Fatalf("fetches = %d, want 2 (start, Trigger): the loop fetched on Now's time", n)
+		}
+	})
+}
