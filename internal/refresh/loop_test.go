@@ -359,18 +359,22 @@ func TestScheduleRunsOnTheRuntimesClock(t *testing.T) {
 		fake := time.Now()
 		cfg := testConfig
 		cfg.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return fake }
+		// Each failure moves Now a day on, between the moment the backoff
+		// is set and the moment the loop arms its timer.
+		cfg.OnFailure = func(error, int, time.Duration) { mu.Lock(); fake = fake.Add(24 * time.Hour); mu.Unlock() }
 		u := &upstream{err: errDown}
 		l := start(t, u, cfg)
-		mu.Lock()
-		fake = fake.Add(24 * time.Hour)
-		mu.Unlock()
+		time.Sleep(400 * time.Millisecond) // below the least backoff, 500 ms
+		if n := u.n(); n != 1 {
+			t.Fatalf("fetches = %d, want 1: the loop fetched on Now's time", n)
+		}
 		if _, ok := l.Trigger(); !ok {
 			t.Fatal("Trigger after Now passed the backoff did not fetch")
 		}
 		synctest.Wait()
-		time.Sleep(400 * time.Millisecond) // below the least backoff, 500 ms
+		time.Sleep(400 * time.Millisecond)
 		if n := u.n(); n != 2 {
-			t.Fatalf("fetches = %d, want 2 (start, Trigger): the loop fetched on Now's time", n)
+			t.Fatalf("fetches = %d, want 2 (start, Trigger)", n)
 		}
 	})
 }
