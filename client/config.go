@@ -21,7 +21,9 @@ const (
 // DefaultTimeout bounds one HTTP request when Config.Timeout is zero.
 const DefaultTimeout = 10 * time.Second
 
-// Config configures a Client. Only ProjectID and Secret are required.
+// Config configures a Client. Only ProjectID and Secret are required. A
+// zero field means its default; a negative number means "off" only where
+// the field says so (MaxRetries) and is an error elsewhere.
 //
 // A Config never prints its Secret: fmt (every verb but %p), slog and
 // encoding/json show it redacted. fmt calls no method of a Config printed
@@ -44,8 +46,9 @@ type Config struct {
 	// not follow redirects (the API sends none, and following one could
 	// resend the credentials over plain HTTP).
 	HTTPClient *http.Client
-	// Timeout bounds each HTTP attempt (default DefaultTimeout). It applies
-	// on top of HTTPClient's own timeout and the caller's context.
+	// Timeout bounds each HTTP attempt (default DefaultTimeout; it cannot
+	// be turned off, so a negative value is an error). It applies on top of
+	// HTTPClient's own timeout and the caller's context.
 	Timeout time.Duration
 	// UserAgent is sent as the User-Agent header (default "stytchmw/<version>").
 	// It must be printable ASCII.

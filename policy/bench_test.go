@@ -51,7 +51,7 @@ func BenchmarkAuthorize(b *testing.B) {
 // force is read through an atomic pointer, without a lock.
 func BenchmarkCacheAuthorize(b *testing.B) {
 	srv := newPolicyServer(b, testPolicy())
-	c, err := policy.New(b.Context(), policy.Config{Client: srv.client(b), RefreshInterval: time.Hour, Logger: discardLogger()})
+	c, err := policy.New(b.Context(), policy.Config{Client: srv.client(b), RefreshInterval: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"reflect"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/stytchmw/stytchmw/client"
+	"github.com/stytchmw/stytchmw/internal/refresh"
 )
 
 // DefaultRefreshInterval is how often a Cache fetches the policy when
@@ -29,18 +28,21 @@ const (
 	maxRetryDelay = 30 * time.Second
 )
 
-// Config configures a Cache. Only Client is required.
+// Config configures a Cache. Only Client is required; a zero field means
+// its default.
 type Config struct {
 	// Client fetches the policy (GET /v1/rbac/policy).
 	Client *client.Client
 	// RefreshInterval is how often the policy is fetched again; it bounds
-	// how stale a decision can be. Default DefaultRefreshInterval; at least
-	// MinRefreshInterval (intervals that short are for tests: Stytch rate-
-	// limits its API).
+	// how stale a decision can be (each wait is drawn from the last tenth
+	// below it, so that instances drift apart). 0 means
+	// DefaultRefreshInterval; otherwise at least MinRefreshInterval
+	// (intervals that short are for tests: Stytch rate-limits its API). The
+	// refresh cannot be turned off: a negative value is an error.
 	RefreshInterval time.Duration
 	// Logger receives failed fetches, policy changes, inconsistencies in
-	// the policy and checks naming an undefined resource or action. Default
-	// slog.Default().
+	// the policy and checks naming an undefined resource or action. nil
+	// discards them: the library never logs to slog.Default on its own.
 	Logger *slog.Logger
 }
 
@@ -51,22 +53,19 @@ type Config struct {
 // is logged. While no policy was ever loaded, every check fails closed with
 // ErrUnavailable.
 type Cache struct {
-	client   *client.Client
-	interval time.Duration
-	log      *slog.Logger
+	client *client.Client
+	log    *slog.Logger
 
 	// current is the policy in force: read on every check, without a lock.
 	current atomic.Pointer[loaded]
 	// unavailable says why no policy is loaded, while none is.
 	unavailable atomic.Pointer[unavailableError]
-	// fetching serialises fetches, so an older answer never replaces a
-	// newer one.
-	fetching chan struct{}
-	unknown  *unknownLog
+	unknown     *unknownLog
 
-	cancel    context.CancelFunc
-	done      chan struct{}
-	closeOnce sync.Once
+	// loop runs the fetches, one at a time (so an older answer never
+	// replaces a newer one): at start, every interval, sooner after a
+	// failure, and on Refresh.
+	loop *refresh.Loop
 }
 
 // loaded is a compiled policy and when it was fetched.
@@ -76,16 +75,16 @@ type loaded struct {
 }
 
 // New returns a Cache of the policy that cfg.Client's project defines. It
-// tries one fetch, bounded by ctx, and then refreshes in the background
-// every cfg.RefreshInterval until Close. After a failed fetch it retries
-// sooner (from 1 s, doubling, up to 30 s, jittered, and never later than
-// the refresh interval), so that a cache that has no policy yet, or a
+// starts a fetch at once and waits for it as long as ctx allows (the fetch
+// goes on in the background if ctx ends first), then refreshes in the
+// background every cfg.RefreshInterval until Close. After a failed fetch it
+// retries sooner (from 1 s, doubling, up to 30 s, jittered, and never later
+// than the refresh interval), so that a cache that has no policy yet, or a
 // stale one, catches up soon after Stytch recovers.
 //
 // New fails only for a bad Config, never because Stytch cannot be reached:
-// until the policy loads, checks return ErrUnavailable. ctx bounds the first
-// fetch only; the background work keeps ctx's values but not its
-// cancellation.
+// until the policy loads, checks return ErrUnavailable. The fetches keep
+// ctx's values but not its cancellation.
 func New(ctx context.Context, cfg Config) (*Cache, error) {
 	if cfg.Client == nil {
 		return nil, fmt.Errorf("%w: Client is required", ErrInvalidConfig)
@@ -93,29 +92,26 @@ func New(ctx context.Context, cfg Config) (*Cache, error) {
 	if cfg.RefreshInterval < 0 || cfg.RefreshInterval > 0 && cfg.RefreshInterval < MinRefreshInterval {
 		return nil, fmt.Errorf("%w: RefreshInterval must be 0 (the default) or at least %s", ErrInvalidConfig, MinRefreshInterval)
 	}
-	c := &Cache{
-		client:   cfg.Client,
-		interval: cfg.RefreshInterval,
-		log:      cfg.Logger,
-		fetching: make(chan struct{}, 1),
-		done:     make(chan struct{}),
+	interval := cfg.RefreshInterval
+	if interval == 0 {
+		interval = DefaultRefreshInterval
 	}
-	if c.interval == 0 {
-		c.interval = DefaultRefreshInterval
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
-	if c.log == nil {
-		c.log = slog.Default()
+	c := &Cache{client: cfg.Client, log: log, unknown: newUnknownLog(log, time.Now)}
+	loop, first := refresh.Start(ctx, refresh.Config{
+		Interval:         interval,
+		RetryInterval:    minRetryDelay,
+		MaxRetryInterval: min(maxRetryDelay, interval),
+		OnFailure:        c.logFailure,
+	}, c.fetch)
+	c.loop = loop
+	select {
+	case <-first.Done():
+	case <-ctx.Done():
 	}
-	c.unknown = newUnknownLog(c.log)
-	wait, failures := c.interval, 0
-	if err := c.Refresh(ctx); err != nil {
-		failures = 1
-		wait = c.retryDelay(failures)
-		c.logFailure(err, failures, wait)
-	}
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	c.cancel = cancel
-	go c.run(bg, wait, failures)
 	return c, nil
 }
 
@@ -167,17 +163,28 @@ func (c *Cache) Policy() (*client.Policy, bool) {
 	return cur.index.Policy(), true
 }
 
-// Refresh fetches and compiles the policy now. On success the new policy
-// is in force when Refresh returns; on failure the policy in force stays,
-// and the error (a *client.StytchError, a *client.RequestError or
-// ErrInvalidPolicy, wrapped) is returned, not logged.
+// Refresh fetches and compiles the policy now (after the fetch under way,
+// if any, ended) and waits for it as long as ctx allows. On success the new
+// policy is in force when Refresh returns; on failure the policy in force
+// stays, and the error (a *client.StytchError, a *client.RequestError or
+// ErrInvalidPolicy, wrapped) is returned, and logged as every failed fetch
+// is. After Close, Refresh fetches nothing and returns an error.
 func (c *Cache) Refresh(ctx context.Context) error {
-	select {
-	case c.fetching <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("policy: refresh: %w", ctx.Err())
+	f, err := c.loop.FetchNow(ctx)
+	if err == nil {
+		select {
+		case <-f.Done():
+			return f.Err()
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
 	}
-	defer func() { <-c.fetching }()
+	return fmt.Errorf("policy: refresh: %w", err)
+}
+
+// fetch is the refresh loop's fetch function: it fetches and compiles the
+// policy and, on success, puts it in force.
+func (c *Cache) fetch(ctx context.Context) error {
 	resp, err := c.client.GetPolicy(ctx)
 	if err == nil {
 		var x *Index
@@ -211,46 +218,8 @@ func (c *Cache) install(x *Index, requestID string) {
 	}
 }
 
-// run refreshes the policy until ctx is cancelled: every interval after a
-// success, sooner after a failure.
-func (c *Cache) run(ctx context.Context, wait time.Duration, failures int) {
-	defer close(c.done)
-	for {
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		c.unknown.dropExpired()
-		err := c.Refresh(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if err == nil {
-			wait, failures = c.interval, 0
-			continue
-		}
-		failures++
-		wait = c.retryDelay(failures)
-		c.logFailure(err, failures, wait)
-	}
-}
-
-// retryDelay is the wait after the n-th failure in a row: minRetryDelay
-// doubled n-1 times, at most maxRetryDelay and the refresh interval, with
-// jitter (between half and all of it) so that many instances do not retry
-// in step.
-func (c *Cache) retryDelay(n int) time.Duration {
-	d := maxRetryDelay
-	if n <= 5 {
-		d = min(d, minRetryDelay<<(n-1))
-	}
-	d = min(d, c.interval)
-	return d/2 + rand.N(d/2+1)
-}
-
+// logFailure reports a failed fetch: an error while no policy was ever
+// loaded (every check fails closed), a warning otherwise.
 func (c *Cache) logFailure(err error, failures int, retryIn time.Duration) {
 	cur := c.current.Load()
 	if cur == nil {
@@ -270,13 +239,10 @@ func (c *Cache) unavailableError() error {
 	return ErrUnavailable
 }
 
-// Close stops the background refresh and waits for it to end. The policy
-// in force stays usable. Close is idempotent and always returns nil.
+// Close stops the background refresh, cancels a fetch under way, and waits
+// for them to end. The policy in force stays usable. Close is idempotent and always returns nil.
 func (c *Cache) Close() error {
-	c.closeOnce.Do(func() {
-		c.cancel()
-		<-c.done
-	})
+	c.loop.Close()
 	return nil
 }
 

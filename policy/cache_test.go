@@ -4,17 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stytchmw/stytchmw/client"
 	"github.com/stytchmw/stytchmw/policy"
 )
 
+// newCache starts a Cache on srv that refreshes every interval (0: the
+// default) and closes it at the end of the test.
 func newCache(t *testing.T, srv *policyServer, interval time.Duration) (*policy.Cache, *logBuffer) {
 	t.Helper()
 	log, logs := newLogger()
@@ -74,16 +78,27 @@ func TestCacheEvaluatesAsTheIndex(t *testing.T) {
 	}
 }
 
+// TestCacheBackgroundRefreshSeesChange: a change is in force within the
+// refresh interval, and not before the interval's jittered share.
 func TestCacheBackgroundRefreshSeesChange(t *testing.T) {
 	srv := newPolicyServer(t, testPolicy())
-	c, _ := newCache(t, srv, 5*time.Millisecond)
-	if readerMayDelete(t, c) {
-		t.Fatal("reader may delete before the policy changed")
-	}
-	srv.setPolicy(withReaderDelete())
-	eventually(t, "the granted permission is seen", func() bool { return readerMayDelete(t, c) })
-	srv.setPolicy(testPolicy())
-	eventually(t, "the revoked permission is seen", func() bool { return !readerMayDelete(t, c) })
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := newCache(t, srv, 0)
+		srv.setPolicy(withReaderDelete())
+		time.Sleep(policy.DefaultRefreshInterval - policy.DefaultRefreshInterval/10 - time.Second)
+		if readerMayDelete(t, c) || srv.requests.Load() != 1 {
+			t.Fatalf("fetched again before the refresh came due (%d requests)", srv.requests.Load())
+		}
+		time.Sleep(policy.DefaultRefreshInterval/10 + time.Second)
+		if !readerMayDelete(t, c) {
+			t.Fatal("the granted permission is not seen within the refresh interval")
+		}
+		srv.setPolicy(testPolicy())
+		time.Sleep(policy.DefaultRefreshInterval)
+		if readerMayDelete(t, c) {
+			t.Fatal("the revoked permission is not seen within the refresh interval")
+		}
+	})
 }
 
 func TestCacheRefreshNow(t *testing.T) {
@@ -133,22 +148,30 @@ func TestCacheKeepsLastGoodPolicy(t *testing.T) {
 
 func TestCacheBackgroundFailureKeepsPolicyAndRecovers(t *testing.T) {
 	srv := newPolicyServer(t, withReaderDelete())
-	c, logs := newCache(t, srv, 5*time.Millisecond)
-	srv.fail("503")
-	seen := srv.requests.Load()
-	eventually(t, "two failed refreshes", func() bool { return srv.requests.Load() >= seen+2 })
-	if !readerMayDelete(t, c) {
-		t.Fatal("the last good policy was dropped while the endpoint is down")
-	}
-	eventually(t, "the failure is logged", func() bool {
-		return strings.Contains(logs.String(), "refresh failed; the last good policy stays in force")
+	synctest.Test(t, func(t *testing.T) {
+		c, logs := newCache(t, srv, 0)
+		srv.fail("503")
+		seen := srv.requests.Load()
+		time.Sleep(policy.DefaultRefreshInterval + 2*time.Second) // the refresh and its first retry
+		if n := srv.requests.Load() - seen; n < 2 {
+			t.Fatalf("%d failed refreshes, want the refresh and a retry within 1 s", n)
+		}
+		if !readerMayDelete(t, c) {
+			t.Fatal("the last good policy was dropped while the endpoint is down")
+		}
+		if !strings.Contains(logs.String(), "refresh failed; the last good policy stays in force") {
+			t.Errorf("the failure is not logged:\n%s", logs.String())
+		}
+		srv.setPolicy(testPolicy())
+		srv.fail("")
+		time.Sleep(30 * time.Second) // the longest backoff
+		if readerMayDelete(t, c) {
+			t.Fatal("the new policy is not seen within 30 s of the recovery")
+		}
+		if out := logs.String(); !strings.Contains(out, "server_unavailable") || strings.Contains(out, testSecret) {
+			t.Errorf("log should name the failure and not the secret:\n%s", out)
+		}
 	})
-	srv.setPolicy(testPolicy())
-	srv.fail("")
-	eventually(t, "the new policy is seen after recovery", func() bool { return !readerMayDelete(t, c) })
-	if out := logs.String(); !strings.Contains(out, "server_unavailable") || strings.Contains(out, testSecret) {
-		t.Errorf("log should name the failure and not the secret:\n%s", out)
-	}
 }
 
 func TestCacheNeverLoadedFailsClosed(t *testing.T) {
@@ -186,19 +209,49 @@ func TestCacheNeverLoadedFailsClosed(t *testing.T) {
 }
 
 // TestCacheNeverLoadedRetries: with no policy, the background loop retries
-// (sooner than the refresh interval would, capped by it) until it loads.
+// from 1 s, doubling up to 30 s, jittered into [d/2, d], until it loads.
 func TestCacheNeverLoadedRetries(t *testing.T) {
 	srv := newPolicyServer(t, testPolicy())
 	srv.fail("drop")
-	c, _ := newCache(t, srv, 5*time.Millisecond)
-	eventually(t, "a retry", func() bool { return srv.requests.Load() >= 3 })
-	if _, err := c.Authorize([]string{"admin"}, "documents", "read"); !errors.Is(err, policy.ErrUnavailable) {
-		t.Fatalf("Authorize while down = %v, want ErrUnavailable", err)
-	}
-	srv.fail("")
-	eventually(t, "the policy loads", func() bool {
-		_, err := c.Authorize([]string{"admin"}, "documents", "read")
-		return err == nil
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := newCache(t, srv, 0)
+		for _, at := range []struct {
+			at       time.Duration
+			requests int64
+		}{{400 * time.Millisecond, 1}, {1010 * time.Millisecond, 2}, {1490 * time.Millisecond, 2}} {
+			sleepUntil(at.at)
+			if n := srv.requests.Load(); n != at.requests {
+				t.Fatalf("at %s: %d requests, want %d", at.at, n, at.requests)
+			}
+		}
+		// 1+2+4+8+16+30+30 s: 7 retries at the latest, 8 at the earliest.
+		sleepUntil(91 * time.Second)
+		if n := srv.requests.Load(); n < 8 || n > 9 {
+			t.Fatalf("after 91 s: %d requests, want 8 or 9 (retries capped at 30 s)", n)
+		}
+		if _, err := c.Authorize([]string{"admin"}, "documents", "read"); !errors.Is(err, policy.ErrUnavailable) {
+			t.Fatalf("Authorize while down = %v, want ErrUnavailable", err)
+		}
+		srv.fail("")
+		time.Sleep(30 * time.Second)
+		if _, err := c.Authorize([]string{"admin"}, "documents", "read"); err != nil {
+			t.Fatalf("Authorize 30 s after the recovery = %v", err)
+		}
+	})
+}
+
+// TestRetriesNeverWaitLongerThanTheInterval: a refresh interval below the
+// 30 s backoff ceiling caps the backoff.
+func TestRetriesNeverWaitLongerThanTheInterval(t *testing.T) {
+	srv := newPolicyServer(t, testPolicy())
+	srv.fail("503")
+	synctest.Test(t, func(t *testing.T) {
+		newCache(t, srv, 2*time.Second)
+		time.Sleep(time.Minute)
+		// The first retry within 1 s, then one at least every 2 s.
+		if n := srv.requests.Load(); n < 1+1+29 {
+			t.Fatalf("%d requests in a minute, want at least 31", n)
+		}
 	})
 }
 
@@ -217,21 +270,26 @@ func TestNewDoesNotFailWhenStytchIsDown(t *testing.T) {
 	}
 }
 
-// TestNewContextBoundsFirstFetchOnly: a cancelled ctx ends the first fetch,
-// but the background refresh goes on and loads the policy.
-func TestNewContextBoundsFirstFetchOnly(t *testing.T) {
+// TestNewWaitsNoLongerThanCtx: New waits for the first fetch only as long
+// as ctx allows; the fetch goes on in the background and loads the policy.
+func TestNewWaitsNoLongerThanCtx(t *testing.T) {
 	srv := newPolicyServer(t, testPolicy())
+	release := srv.holdRequests()
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	c, err := policy.New(ctx, policy.Config{Client: srv.client(t), RefreshInterval: 5 * time.Millisecond, Logger: discardLogger()})
+	c, err := policy.New(ctx, policy.Config{Client: srv.client(t)})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	defer c.Close()
-	if srv.requests.Load() != 0 {
-		t.Fatal("the first fetch was sent with a cancelled context")
+	if _, ok := c.Policy(); ok {
+		t.Fatal("a policy is loaded while its fetch is held")
 	}
+	release()
 	eventually(t, "the background load", func() bool { _, ok := c.Policy(); return ok })
+	if n := srv.requests.Load(); n != 1 {
+		t.Errorf("%d requests, want the first fetch only", n)
+	}
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
@@ -255,22 +313,55 @@ func TestNewRejectsBadConfig(t *testing.T) {
 
 func TestCacheCloseStopsRefreshing(t *testing.T) {
 	srv := newPolicyServer(t, testPolicy())
-	c, _ := newCache(t, srv, time.Millisecond)
-	eventually(t, "a background refresh", func() bool { return srv.requests.Load() >= 2 })
-	if err := c.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := newCache(t, srv, 0)
+		time.Sleep(policy.DefaultRefreshInterval)
+		if n := srv.requests.Load(); n != 2 {
+			t.Fatalf("%d requests, want 2 (start, one refresh)", n)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatalf("second Close: %v", err)
+		}
+		// The goroutine has ended (goleak checks it too): no request
+		// follows, and the policy in force stays usable.
+		time.Sleep(24 * time.Hour)
+		if _, err := c.Authorize([]string{"reader"}, "documents", "read"); err != nil {
+			t.Errorf("Authorize after Close = %v", err)
+		}
+		if n := srv.requests.Load(); n != 2 {
+			t.Errorf("%d requests after Close", n-2)
+		}
+		if err := c.Refresh(t.Context()); err == nil || srv.requests.Load() != 2 {
+			t.Errorf("Refresh after Close = %v, want an error and no request", err)
+		}
+	})
+}
+
+// TestNilLoggerIsSilent: without a Logger the Cache logs nothing, not even
+// to slog.Default.
+func TestNilLoggerIsSilent(t *testing.T) {
+	log, logs := newLogger()
+	prev := slog.Default()
+	slog.SetDefault(log)
+	defer slog.SetDefault(prev)
+
+	srv := newPolicyServer(t, testPolicy())
+	srv.fail("503")
+	c, err := policy.New(t.Context(), policy.Config{Client: srv.client(t)})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := c.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
+	defer c.Close()
+	srv.fail("")
+	if err := c.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
 	}
-	// The goroutine has ended (goleak checks it too): no request can
-	// follow, and the policy in force stays usable.
-	n := srv.requests.Load()
-	if _, err := c.Authorize([]string{"reader"}, "documents", "read"); err != nil {
-		t.Errorf("Authorize after Close = %v", err)
-	}
-	if got := srv.requests.Load(); got != n {
-		t.Errorf("%d requests after Close", got-n)
+	_, _ = c.Authorize([]string{"reader"}, "documnets", "read")
+	if out := logs.String(); out != "" {
+		t.Errorf("a Cache without a Logger wrote to slog.Default:\n%s", out)
 	}
 }
 

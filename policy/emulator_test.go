@@ -45,7 +45,7 @@ func emulatorClient(t *testing.T, srv *stytchtest.Server) *client.Client {
 // newEmulatorCache starts a Cache of srv's policy.
 func newEmulatorCache(t *testing.T, srv *stytchtest.Server) *policy.Cache {
 	t.Helper()
-	c, err := policy.New(t.Context(), policy.Config{Client: emulatorClient(t, srv), RefreshInterval: time.Hour, Logger: discardLogger()})
+	c, err := policy.New(t.Context(), policy.Config{Client: emulatorClient(t, srv), RefreshInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,8 @@ type policyServer struct {
 	*httptest.Server
 	mu       sync.Mutex
 	policy   *client.Policy
-	failure  string // "", "503", "garbage", "no_policy", "drop"
+	failure  string        // "", "503", "garbage", "no_policy", "drop"
+	hold     chan struct{} // when set, requests wait for it to close
 	requests atomic.Int64
 }
 
@@ -51,8 +52,15 @@ func (s *policyServer) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	p, failure := s.policy, s.failure
+	p, failure, hold := s.policy, s.failure, s.hold
 	s.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	switch failure {
 	case "503":
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -84,11 +92,29 @@ func (s *policyServer) fail(mode string) {
 	s.mu.Unlock()
 }
 
+// holdRequests makes requests wait until release is called.
+func (s *policyServer) holdRequests() (release func()) {
+	hold := make(chan struct{})
+	s.mu.Lock()
+	s.hold = hold
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.hold = nil
+		s.mu.Unlock()
+		close(hold)
+	}
+}
+
 // client returns a client for the server that does not retry, so that a
-// failure shows at once.
+// failure shows at once, and keeps no idle connection, so that it works in
+// a synctest bubble (an idle connection's reader is blocked on the network,
+// which the bubble does not count as durably blocked: its clock would
+// stop).
 func (s *policyServer) client(t testing.TB) *client.Client {
 	t.Helper()
-	c, err := client.New(client.Config{ProjectID: testProjectID, Secret: testSecret, BaseURL: s.URL, MaxRetries: -1, Timeout: 5 * time.Second})
+	c, err := client.New(client.Config{ProjectID: testProjectID, Secret: testSecret, BaseURL: s.URL, MaxRetries: -1, Timeout: 5 * time.Second,
+		HTTPClient: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}})
 	if err != nil {
 		t.Fatalf("client.New: %v", err)
 	}
@@ -128,6 +154,12 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// sleepUntil sleeps until the bubble's clock reads d past its start (the
+// fake clock of every synctest bubble starts at 2000-01-01 00:00 UTC).
+func sleepUntil(d time.Duration) {
+	time.Sleep(time.Until(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(d)))
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

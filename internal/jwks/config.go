@@ -31,7 +31,8 @@ const (
 	MaxKeyIDBytes = 256
 )
 
-// Config configures a Set. Only URL is required.
+// Config configures a Set. Only URL is required. A zero field means its
+// default; no duration can be turned off, so a negative one is an error.
 type Config struct {
 	// URL is the JWKS endpoint, e.g. https://test.stytch.com/v1/sessions/jwks/<project_id>.
 	URL string
@@ -61,8 +62,14 @@ func (c Config) withDefaults() (Config, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return c, fmt.Errorf("%w: URL must be an absolute http(s) URL", ErrInvalidConfig)
 	}
-	if c.Timeout < 0 || c.RefreshInterval < 0 || c.MinRefreshInterval < 0 || c.RetryInterval < 0 {
-		return c, fmt.Errorf("%w: durations must not be negative", ErrInvalidConfig)
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"Timeout", c.Timeout}, {"RefreshInterval", c.RefreshInterval}, {"MinRefreshInterval", c.MinRefreshInterval}, {"RetryInterval", c.RetryInterval}} {
+		if d.v < 0 {
+			// None of them can be turned off: the keys must stay fresh.
+			return c, fmt.Errorf("%w: %s must not be negative (0 means the default)", ErrInvalidConfig, d.name)
+		}
 	}
 	if c.HTTPClient == nil {
 		// A transport of its own, so that Close can drop its idle

@@ -2,10 +2,10 @@
 // that verify session JWTs, fetched from the project's JWKS endpoint and kept
 // fresh in the background.
 //
-// Keys are parsed with lestrrat-go/jwx (jwk.Parse); fetching and the whole
-// refresh policy are this package's own, because jwx's jwk.Cache cannot give
-// the guarantees the middleware needs, starting with a Close that stops
-// every goroutine (see fetcher for the details):
+// Keys are parsed with lestrrat-go/jwx (jwk.Parse); fetching is this
+// package's own and the refresh schedule internal/refresh's, because jwx's
+// jwk.Cache cannot give the guarantees the middleware needs, starting with a
+// Close that stops every goroutine (see fetcher for the details):
 //
 //   - a kid that is not held triggers a refresh: one at a time (callers share
 //     it), detached from the caller's context (a caller that gives up stops

@@ -34,9 +34,9 @@ import (
 //   - every fetch queues another periodic fetch of the same URL, so on-demand
 //     refreshes would multiply background fetches and grow its queue.
 //
-// So the Set owns the whole policy, and the fetcher only does one fetch
-// when asked, bound to the caller's context (the Set's lifetime) and to the
-// Timeout, with the body capped. A fetcher is used by one goroutine at a time.
+// So the Set owns the whole policy (its schedule run by internal/refresh),
+// and the fetcher only does one fetch when asked, bound to the caller's
+// context (the Set's lifetime) and to the Timeout, with the body capped. A fetcher is used by one goroutine at a time.
 type fetcher struct {
 	url     string
 	client  *http.Client

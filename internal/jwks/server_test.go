@@ -157,6 +157,19 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// noIdleConnections is an HTTP client for tests in a synctest bubble: an
+// idle connection's reader is blocked on the network, which the bubble does
+// not count as durably blocked, so its clock would never advance.
+func noIdleConnections() *http.Client {
+	return &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+}
+
+// sleepUntil sleeps until the bubble's clock reads d past its start (the
+// fake clock of every synctest bubble starts at 2000-01-01 00:00 UTC).
+func sleepUntil(d time.Duration) {
+	time.Sleep(time.Until(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(d)))
+}
+
 // openSet starts a Set on srv and closes it at the end of the test.
 func openSet(t *testing.T, cfg Config, clock func() time.Time) *Set {
 	t.Helper()

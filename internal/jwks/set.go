@@ -3,12 +3,12 @@ package jwks
 import (
 	"context"
 	"crypto/rsa"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/stytchmw/stytchmw/internal/refresh"
 )
 
 // Set is a project's key set. It is safe for concurrent use; Close stops
@@ -17,31 +17,17 @@ type Set struct {
 	cfg     Config
 	log     *slog.Logger
 	fetcher *fetcher
-	now     func() time.Time // the clock of every rate and backoff decision
-	ownHTTP bool             // the HTTP client is the Set's own: Close closes its idle connections
+	ownHTTP bool // the HTTP client is the Set's own: Close closes its idle connections
 
 	// keys is nil until the first successful fetch, then an immutable map
 	// replaced as a whole by each successful fetch: Key reads it without a
 	// lock.
 	keys atomic.Pointer[map[string]*rsa.PublicKey]
 
-	ctx    context.Context // the Set's lifetime: cancelled by Close
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	wake   chan struct{} // tells the loop that a fetch finished
-
-	mu          sync.Mutex
-	closed      bool
-	inflight    *flight   // the fetch under way, nil when none
-	lastSuccess time.Time // end of the latest successful fetch
-	lastErr     error     // error of the latest fetch, nil if it succeeded
-	failures    int       // consecutive failed fetches
-	nextAttempt time.Time // no fetch before this after a failure (backoff)
-	nextRefresh time.Time // when the background refresh comes due
+	// loop fetches the set at start, every RefreshInterval, sooner after
+	// a failure, and early for an unknown kid (Trigger).
+	loop *refresh.Loop
 }
-
-// errClosed is the cause of ErrUnavailable after Close.
-var errClosed = errors.New("key set closed")
 
 // New returns a Set for cfg.URL. It tries one fetch, waiting for it no longer
 // than ctx allows, and never fails because the endpoint is down: the Set then
@@ -52,34 +38,33 @@ func New(ctx context.Context, cfg Config) (*Set, error) {
 }
 
 // newSet is New with the clock that rate limit and backoff decisions use
-// (the background loop's timers run on real time).
+// (the background loop's timers run on the runtime's clock).
 func newSet(ctx context.Context, cfg Config, now func() time.Time) (*Set, error) {
 	ownHTTP := cfg.HTTPClient == nil
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	life, cancel := context.WithCancel(context.Background())
 	s := &Set{
 		cfg:     cfg,
 		log:     cfg.Logger,
 		fetcher: newFetcher(cfg),
-		now:     now,
 		ownHTTP: ownHTTP,
-		ctx:     life,
-		cancel:  cancel,
-		wake:    make(chan struct{}, 1),
 	}
-	s.mu.Lock()
-	first := s.startFetchLocked()
-	s.mu.Unlock()
-	s.wg.Add(1)
-	go s.run()
+	loop, first := refresh.Start(ctx, refresh.Config{
+		Interval:         cfg.RefreshInterval,
+		RetryInterval:    cfg.RetryInterval,
+		MaxRetryInterval: max(cfg.RetryInterval, cfg.MinRefreshInterval),
+		MinInterval:      cfg.MinRefreshInterval,
+		OnFailure:        s.logFailure,
+		Now:              now,
+	}, s.fetch)
+	s.loop = loop
 
 	select {
-	case <-first.done:
-		if first.err != nil {
-			s.log.Warn("jwks: starting without keys; retrying in the background", "url", cfg.URL, "error", first.err)
+	case <-first.Done():
+		if err := first.Err(); err != nil {
+			s.log.Warn("jwks: starting without keys; retrying in the background", "url", cfg.URL, "error", err)
 		}
 	case <-ctx.Done():
 		s.log.Warn("jwks: starting before the first fetch ended; it goes on in the background", "url", cfg.URL)
@@ -113,63 +98,43 @@ func (s *Set) lookup(kid string) *rsa.PublicKey {
 }
 
 func (s *Set) keyAfterRefresh(ctx context.Context, kid string) (*rsa.PublicKey, error) {
-	s.mu.Lock()
-	if s.closed || len(kid) == 0 || len(kid) > MaxKeyIDBytes {
+	if len(kid) == 0 || len(kid) > MaxKeyIDBytes {
 		// Such a kid is never kept: not worth a fetch.
-		err := s.missErrorLocked()
-		s.mu.Unlock()
-		return nil, err
+		return nil, s.missError()
 	}
-	if pub := s.lookup(kid); pub != nil { // a fetch landed meanwhile
-		s.mu.Unlock()
-		return pub, nil
-	}
-	f := s.inflight
-	if f == nil {
-		if !s.mayFetchLocked(s.now()) {
-			err := s.missErrorLocked()
-			s.mu.Unlock()
-			return nil, err
+	// Join the fetch under way, or start one if the rate limit allows: not
+	// within MinRefreshInterval of a successful fetch (the set is fresh),
+	// and not before the backoff after a failed one has elapsed.
+	f, ok := s.loop.Trigger()
+	if !ok {
+		if pub := s.lookup(kid); pub != nil { // a fetch landed meanwhile
+			return pub, nil
 		}
-		f = s.startFetchLocked()
+		return nil, s.missError()
 	}
-	s.mu.Unlock()
-
 	select {
-	case <-f.done:
+	case <-f.Done():
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%w: stopped waiting for the key set refresh: %w", ErrUnavailable, ctx.Err())
 	}
 	if pub := s.lookup(kid); pub != nil {
 		return pub, nil
 	}
-	if f.err != nil {
-		return nil, unavailable(f.err)
+	if err := f.Err(); err != nil {
+		return nil, unavailable(err)
 	}
 	return nil, ErrUnknownKID
 }
 
-// mayFetchLocked reports whether a fetch for an unknown kid may start now:
-// not within MinRefreshInterval of a successful fetch (the set is fresh),
-// and not before the backoff after a failed one has elapsed.
-func (s *Set) mayFetchLocked(now time.Time) bool {
-	held := s.keys.Load() != nil
-	if held && now.Sub(s.lastSuccess) < s.cfg.MinRefreshInterval {
-		return false
+// missError is the error for a kid not held when no fetch is made for it:
+// unavailable when the Set is closed, no set is held or the latest fetch
+// failed (the kid may belong to a key rotated in meanwhile), unknown
+// otherwise.
+func (s *Set) missError() error {
+	if err := s.loop.Err(); err != nil {
+		return unavailable(err)
 	}
-	return !now.Before(s.nextAttempt)
-}
-
-// missErrorLocked is the error for a kid not held when no fetch is made
-// for it: unavailable when no set is held or the latest fetch failed (the kid
-// may belong to a key rotated in meanwhile), unknown otherwise.
-func (s *Set) missErrorLocked() error {
-	switch {
-	case s.closed:
-		return unavailable(errClosed)
-	case s.lastErr != nil:
-		return unavailable(s.lastErr)
-	case s.keys.Load() == nil:
+	if s.keys.Load() == nil {
 		return ErrUnavailable
 	}
 	return ErrUnknownKID
@@ -179,15 +144,7 @@ func (s *Set) missErrorLocked() error {
 // them. Afterwards Key still answers from the keys held but
 // never fetches: a kid not held gets ErrUnavailable. Close is idempotent.
 func (s *Set) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.wg.Wait()
+	s.loop.Close()
 	if s.ownHTTP {
 		s.cfg.HTTPClient.CloseIdleConnections()
 	}

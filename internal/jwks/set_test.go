@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -183,72 +185,66 @@ func TestOnlySuccessfulRefreshesSpendTheBudget(t *testing.T) {
 	})
 }
 
-func TestFailureBackoffDoublesUpToMinRefreshInterval(t *testing.T) {
-	s := &Set{cfg: Config{RetryInterval: time.Second, MinRefreshInterval: 30 * time.Second}}
-	for n, ceiling := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second,
-		5: 16 * time.Second, 6: 30 * time.Second, 40: 30 * time.Second} {
-		for range 100 {
-			d := s.retryDelay(n)
-			if d < ceiling/2 || d > ceiling {
-				t.Fatalf("retryDelay(%d) = %v, want within [%v, %v]", n, d, ceiling/2, ceiling)
-			}
-		}
-	}
-}
-
-func TestStartWhileDownThenRecoverWithinTheRetryInterval(t *testing.T) {
+// TestStartWhileDownRetriesThenRefreshesHourly: with the default schedule,
+// a Set started while the endpoint is down retries from 1 s, doubling up
+// to MinRefreshInterval, loads the set on its own once the endpoint is
+// back, and then refreshes every RefreshInterval; failed refreshes keep
+// the keys in force, and a later one picks up a rotation.
+func TestStartWhileDownRetriesThenRefreshesHourly(t *testing.T) {
 	srv := newKeyServer(t)
 	srv.setAnswer(http.StatusBadGateway, nil)
-	s := openSet(t, Config{URL: srv.URL, RetryInterval: 20 * time.Millisecond}, nil)
-
-	if _, err := s.Key(t.Context(), "kid-a"); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrUnknownKID) {
-		t.Fatalf("Key before any fetch succeeded: %v, want ErrUnavailable", err)
-	}
-	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
-	// The background retry fetches the set without any caller asking.
-	deadline := time.Now().Add(10 * time.Second)
-	for s.keys.Load() == nil {
-		if time.Now().After(deadline) {
-			t.Fatal("no key set 10 s after the endpoint came back")
+	synctest.Test(t, func(t *testing.T) {
+		s := openSet(t, Config{URL: srv.URL, HTTPClient: noIdleConnections()}, nil)
+		if _, err := s.Key(t.Context(), "kid-a"); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrUnknownKID) {
+			t.Fatalf("Key before any fetch succeeded: %v, want ErrUnavailable", err)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if _, err := s.Key(t.Context(), "kid-a"); err != nil {
-		t.Fatalf("Key after recovery: %v", err)
-	}
-}
-
-func TestBackgroundRefreshRotatesAndKeepsKeysOnFailure(t *testing.T) {
-	srv := newKeyServer(t)
-	srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
-	s := openSet(t, Config{URL: srv.URL, RefreshInterval: 10 * time.Millisecond,
-		RetryInterval: 10 * time.Millisecond, MinRefreshInterval: time.Hour}, nil)
-
-	// Failing refreshes keep kid-a in force.
-	srv.setAnswer(http.StatusInternalServerError, nil)
-	for n := srv.requests.Load(); srv.requests.Load() < n+3; {
-		<-srv.arrived
-	}
-	if _, err := s.Key(t.Context(), "kid-a"); err != nil {
-		t.Fatalf("Key(kid-a) after failed refreshes: %v", err)
-	}
-	// A later refresh picks up the rotation on its own (an unknown-kid
-	// refresh is not allowed within MinRefreshInterval = 1h).
-	srv.serve(t, rsaJWK("kid-b", &keyB.PublicKey, nil))
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		_, err := s.Key(t.Context(), "kid-b")
-		if err == nil {
-			break
+		// Retries come within [d/2, d] of the previous one, d = 1 s, 2 s,
+		// 4 s, … 30 s: exactly one by 1 s, none more before 1.5 s, at least
+		// 7 in all by 1+2+4+8+16+30+30 s.
+		for _, c := range []struct {
+			at       time.Duration
+			requests int64
+		}{{400 * time.Millisecond, 1}, {1010 * time.Millisecond, 2}, {1490 * time.Millisecond, 2}} {
+			sleepUntil(c.at)
+			if n := srv.requests.Load(); n != c.requests {
+				t.Fatalf("at %s: %d requests, want %d", c.at, n, c.requests)
+			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("kid-b never appeared: %v", err)
+		sleepUntil(91 * time.Second)
+		if n := srv.requests.Load(); n < 8 || n > 9 {
+			t.Fatalf("after 91 s: %d requests, want 8 or 9 (retries capped at 30 s)", n)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if _, err := s.Key(t.Context(), "kid-a"); !errors.Is(err, ErrUnknownKID) {
-		t.Fatalf("Key(kid-a) after it was rotated out: %v, want ErrUnknownKID", err)
-	}
+
+		// Back up: the next retry, within 30 s, loads the set without any
+		// caller asking.
+		srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil))
+		time.Sleep(DefaultMinRefreshInterval)
+		if s.lookup("kid-a") == nil {
+			t.Fatal("no key set 30 s after the endpoint came back")
+		}
+		loaded := srv.requests.Load()
+		time.Sleep(DefaultRefreshInterval - DefaultRefreshInterval/10 - time.Second)
+		if n := srv.requests.Load(); n != loaded {
+			t.Fatalf("%d fetches within the refresh interval", n-loaded)
+		}
+
+		// Failing refreshes keep kid-a in force.
+		srv.setAnswer(http.StatusInternalServerError, nil)
+		time.Sleep(DefaultRefreshInterval/10 + time.Minute)
+		if _, err := s.Key(t.Context(), "kid-a"); err != nil || srv.requests.Load() < loaded+3 {
+			t.Fatalf("Key(kid-a) after %d failed refreshes: %v", srv.requests.Load()-loaded, err)
+		}
+
+		// A later refresh picks up the rotation on its own.
+		srv.serve(t, rsaJWK("kid-b", &keyB.PublicKey, nil))
+		time.Sleep(DefaultMinRefreshInterval)
+		if s.lookup("kid-b") == nil {
+			t.Fatal("kid-b did not appear within 30 s of the endpoint's recovery")
+		}
+		if _, err := s.Key(t.Context(), "kid-a"); !errors.Is(err, ErrUnknownKID) {
+			t.Fatalf("Key(kid-a) after it was rotated out: %v, want ErrUnknownKID", err)
+		}
+	})
 }
 
 func TestCloseStopsAFetchUnderWayAndEveryGoroutine(t *testing.T) {
@@ -287,15 +283,22 @@ func TestCloseStopsAFetchUnderWayAndEveryGoroutine(t *testing.T) {
 }
 
 func TestNewRejectsAnUnusableConfig(t *testing.T) {
-	for _, cfg := range []Config{
-		{},
-		{URL: "stytch.com/v1/sessions/jwks/x"},
-		{URL: "ftp://example.com/jwks"},
-		{URL: "https://example.com/jwks", Timeout: -1},
-		{URL: "https://example.com/jwks", MinRefreshInterval: -time.Second},
+	const u = "https://example.com/jwks"
+	for _, c := range []struct {
+		cfg  Config
+		says string
+	}{
+		{Config{}, "URL"},
+		{Config{URL: "stytch.com/v1/sessions/jwks/x"}, "URL"},
+		{Config{URL: "ftp://example.com/jwks"}, "URL"},
+		{Config{URL: u, Timeout: -1}, "Timeout"},
+		{Config{URL: u, RefreshInterval: -time.Hour}, "RefreshInterval"},
+		{Config{URL: u, MinRefreshInterval: -time.Second}, "MinRefreshInterval"},
+		{Config{URL: u, RetryInterval: -time.Second}, "RetryInterval"},
 	} {
-		if _, err := New(t.Context(), cfg); !errors.Is(err, ErrInvalidConfig) {
-			t.Errorf("New(%+v): %v, want ErrInvalidConfig", cfg, err)
+		_, err := New(t.Context(), c.cfg)
+		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("New(%+v): %v, want ErrInvalidConfig naming %s", c.cfg, err, c.says)
 		}
 	}
 }
