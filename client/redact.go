@@ -1,0 +1,569 @@
+package client
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Redaction of credentials from what an answer (or something in between)
+// sent back: an upstream that echoes the request may quote the project
+// secret, the Basic header, or a token of the request in an error message,
+// a field of error_details, a non-JSON body or a malformed status line, and
+// every text of an error may reach a log.
+//
+// What is looked for: every run of at least minSecretRun bytes of a secret
+// (the whole secret when it is shorter), as it is or base64-encoded (either
+// alphabet, any alignment, so also inside the Basic header's base64 of
+// "project_id:secret", padded or not), in the text as it is or after up to
+// maxUnescapes levels of backslash (JSON, PHP's "\/", "\u00xx", "\xXX"),
+// percent (URL path, query or form, either case of hex) or HTML-reference
+// unescaping, mixed in any way. Since any such run is found wherever it
+// is, a secret cut short — by the upstream, or by the edge of the quoted
+// excerpt — loses all but at most minSecretRun-1 of its bytes, and cutting
+// a redacted text never uncovers anything.
+
+const (
+	// minSecretRun is the shortest run of a secret's bytes that is
+	// redacted. Shorter runs are left alone so that ordinary text is not
+	// garbled: a chance run of 12 bytes of a random credential in ordinary
+	// text is all but impossible, while shorter ones of its structured
+	// parts (a JWT's header, a word of an error message) are not. What it
+	// can leave, at the edge of a cut text, is 11 bytes: within the public
+	// "secret-test-" prefix of a project secret, and at most 66 of the
+	// about 260 random bits of a Stytch session token (44 base64url
+	// characters), fewer still of a JWT's signature.
+	minSecretRun = 12
+	// maxUnescapes is how many levels of escaping are undone to look for a
+	// secret (a JSON string in a URL-encoded form in a JSON body is 3).
+	maxUnescapes = 3
+	// minFormBytes is the shortest form of a secret looked for at all: a
+	// form of a few bytes cannot be told apart from ordinary text.
+	minFormBytes = 4
+	// publicPrefix starts every Stytch project secret; it is no secret,
+	// and text that names it is left alone.
+	publicPrefixLen = len("secret-test-")
+)
+
+// minSecretBytes is the shortest request value treated as a secret: Stytch's
+// opaque tokens are 44 bytes and its JWTs far longer, so a shorter value is
+// not a credential Stytch issued.
+const minSecretBytes = 16
+
+// redactor finds the secrets of one request in text.
+type redactor struct {
+	// grams holds every run of minSecretRun bytes (or the whole form, when
+	// shorter) of every form of every secret, canonicalized; the value
+	// says how a match is extended.
+	grams map[string]gramKind
+	// sizes are the distinct lengths of the grams.
+	sizes []int
+	// longest is the length of the longest secret.
+	longest int
+}
+
+// gramKind says where a gram lies in its form.
+type gramKind uint8
+
+const (
+	// gramSecret is a run of a secret's own bytes.
+	gramSecret gramKind = 1 << iota
+	// gramBase64 is a run of a secret's base64 form: a match takes in the
+	// characters on either side that also carry bits of the secret, and
+	// the padding.
+	gramBase64
+	// gramPublic lies wholly in a project secret's public prefix: it is
+	// redacted only together with the rest of the secret.
+	gramPublic
+)
+
+// newRedactor returns a redactor of secrets.
+func newRedactor(secrets []string) *redactor {
+	size := 0
+	for _, s := range secrets {
+		size += 7 * len(s) // the secret and six base64 forms
+	}
+	r := &redactor{grams: make(map[string]gramKind, size)}
+	for _, s := range secrets {
+		if len(s) < minFormBytes {
+			continue
+		}
+		r.longest = max(r.longest, len(s))
+		public := 0
+		if strings.HasPrefix(s, "secret-test-") || strings.HasPrefix(s, "secret-live-") {
+			public = publicPrefixLen
+		}
+		r.addForm(canonical([]byte(s)), public, gramSecret)
+		for k := range 3 {
+			core := base64Core(s, k)
+			r.addForm(core, 0, gramBase64)
+			r.addForm(toURLAlphabet(core), 0, gramBase64)
+		}
+	}
+	slices.Sort(r.sizes)
+	r.sizes = slices.Compact(r.sizes)
+	return r
+}
+
+// addForm adds the grams of one form of a secret, public being the length
+// of its public prefix.
+func (r *redactor) addForm(form []byte, public int, kind gramKind) {
+	n := min(minSecretRun, len(form))
+	if n < minFormBytes {
+		return
+	}
+	r.sizes = append(r.sizes, n)
+	for i := 0; i+n <= len(form); i++ {
+		k := kind
+		if i+n <= public {
+			k = gramPublic
+		}
+		g := string(form[i : i+n])
+		if old, ok := r.grams[g]; !ok || old == gramPublic {
+			r.grams[g] = k
+		}
+	}
+}
+
+// base64Core returns the base64 characters (standard alphabet) that
+// encode s whatever comes before and after it, when s starts k bytes
+// into a 3-byte group: the characters that mix its bits with its
+// neighbours' are left out.
+func base64Core(s string, k int) []byte {
+	enc := base64.RawStdEncoding.EncodeToString(append(make([]byte, k), s...))
+	first := (8*k + 5) / 6       // the first character holding only bits of s
+	last := 8 * (k + len(s)) / 6 // the characters before it hold only bits of s
+	if first >= last {
+		return nil
+	}
+	return []byte(enc[first:last])
+}
+
+func toURLAlphabet(b []byte) []byte {
+	out := bytes.ReplaceAll(b, []byte("+"), []byte("-"))
+	return bytes.ReplaceAll(out, []byte("/"), []byte("_"))
+}
+
+// canonical makes a space, '+' and a control byte one byte, in place: a
+// form body encodes a space as '+', and quoted excerpts show control bytes
+// as spaces.
+func canonical(b []byte) []byte {
+	for i, c := range b {
+		if c <= ' ' || c == 0x7f {
+			b[i] = '+'
+		}
+	}
+	return b
+}
+
+func isBase64Char(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+		c == '+' || c == '/' || c == '-' || c == '_'
+}
+
+// redact replaces every form of a secret in s with the redaction marker.
+func (r *redactor) redact(s string) string {
+	if len(r.grams) == 0 || len(s) < minFormBytes {
+		return s
+	}
+	var spans []span
+	l := layer{b: []byte(s)}
+	for depth := 0; ; depth++ {
+		spans = r.find(l, spans)
+		if depth == maxUnescapes || bytes.IndexAny(l.b, `\%&`) < 0 {
+			break
+		}
+		next, changed := l.unescape()
+		if !changed {
+			break
+		}
+		l = next
+	}
+	if len(spans) == 0 {
+		return s
+	}
+	return replaceSpans(s, spans)
+}
+
+// span is a half-open range of bytes of the text being redacted.
+type span struct{ from, to int }
+
+// find appends the spans of the original text that hold a secret's run in
+// l. Runs of a public prefix count only where they touch another run.
+func (r *redactor) find(l layer, spans []span) []span {
+	c := canonical(bytes.Clone(l.b))
+	var found, public []span
+	for _, n := range r.sizes {
+		for i := 0; i+n <= len(c); i++ {
+			kind, ok := r.grams[string(c[i:i+n])]
+			if !ok {
+				continue
+			}
+			from, to := i, i+n
+			if kind == gramBase64 {
+				if from > 0 && isBase64Char(c[from-1]) {
+					from--
+				}
+				if to < len(c) && isBase64Char(c[to]) {
+					to++
+				}
+				for pad := 0; pad < 2 && to < len(c) && c[to] == '='; pad++ {
+					to++
+				}
+			}
+			sp := span{l.start(from), l.end(to - 1)}
+			if kind == gramPublic {
+				public = append(public, sp)
+			} else {
+				found = appendSpan(found, sp)
+			}
+		}
+	}
+	for _, p := range public {
+		for _, f := range found {
+			if p.from <= f.to && f.from <= p.to {
+				found = append(found, p)
+				break
+			}
+		}
+	}
+	return append(spans, found...)
+}
+
+// appendSpan appends sp, merged with the last span when they overlap.
+func appendSpan(spans []span, sp span) []span {
+	if n := len(spans); n > 0 && sp.from >= spans[n-1].from && sp.from <= spans[n-1].to {
+		spans[n-1].to = max(spans[n-1].to, sp.to)
+		return spans
+	}
+	return append(spans, sp)
+}
+
+// replaceSpans replaces each run of overlapping or touching spans of s
+// with one marker.
+func replaceSpans(s string, spans []span) string {
+	slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
+	var out strings.Builder
+	at := 0
+	for i := 0; i < len(spans); {
+		from, to := spans[i].from, spans[i].to
+		for i++; i < len(spans) && spans[i].from <= to; i++ {
+			to = max(to, spans[i].to)
+		}
+		out.WriteString(s[at:from])
+		out.WriteString(redacted)
+		at = to
+	}
+	out.WriteString(s[at:])
+	return out.String()
+}
+
+// layer is the text being redacted, unescaped some number of times: b[i]
+// came from the text's bytes [from[i], to[i]). Nil from and to mean the
+// text itself.
+type layer struct {
+	b        []byte
+	from, to []int
+}
+
+func (l layer) start(i int) int {
+	if l.from == nil {
+		return i
+	}
+	return l.from[i]
+}
+
+func (l layer) end(i int) int {
+	if l.to == nil {
+		return i + 1
+	}
+	return l.to[i]
+}
+
+// unescape undoes one level of backslash, percent and HTML-reference
+// escaping, left to right, and says whether there was any.
+func (l layer) unescape() (layer, bool) {
+	b := l.b
+	out := layer{b: make([]byte, 0, len(b)), from: make([]int, 0, len(b)), to: make([]int, 0, len(b))}
+	emit := func(i, j int, bs ...byte) { // bs came from b[i:j]
+		for _, c := range bs {
+			out.b = append(out.b, c)
+			out.from = append(out.from, l.start(i))
+			out.to = append(out.to, l.end(j-1))
+		}
+	}
+	changed := false
+	for i := 0; i < len(b); {
+		r, n := unescapeAt(b[i:])
+		if n == 0 {
+			emit(i, i+1, b[i])
+			i++
+			continue
+		}
+		changed = true
+		emit(i, i+n, r...)
+		i += n
+	}
+	return out, changed
+}
+
+// unescapeAt decodes the escape b starts with: the bytes it stands for and
+// its length, or n = 0 when b does not start with one.
+func unescapeAt(b []byte) (out []byte, n int) {
+	if len(b) < 2 {
+		return nil, 0
+	}
+	switch b[0] {
+	case '%':
+		if v, ok := hexValue(b[1:], 2); ok {
+			return []byte{byte(v)}, 3
+		}
+	case '\\':
+		switch c := b[1]; {
+		case c == 'u':
+			if v, ok := hexValue(b[2:], 4); ok {
+				if utf16IsHigh(v) && len(b) >= 12 && b[6] == '\\' && b[7] == 'u' {
+					if lo, ok := hexValue(b[8:], 4); ok && utf16IsLow(lo) {
+						return utf8.AppendRune(nil, rune((v-0xd800)<<10|(lo-0xdc00))+0x10000), 12
+					}
+				}
+				return utf8.AppendRune(nil, rune(v)), 6
+			}
+		case c == 'x':
+			if v, ok := hexValue(b[2:], 2); ok {
+				return []byte{byte(v)}, 4
+			}
+		case c == 'n' || c == 'r' || c == 't' || c == 'b' || c == 'f':
+			return []byte{map[byte]byte{'n': '\n', 'r': '\r', 't': '\t', 'b': '\b', 'f': '\f'}[c]}, 2
+		case !isAlnum(c):
+			return []byte{c}, 2
+		}
+	case '&':
+		return unescapeHTML(b)
+	}
+	return nil, 0
+}
+
+// unescapeHTML decodes the HTML character reference b starts with.
+func unescapeHTML(b []byte) ([]byte, int) {
+	end := bytes.IndexByte(b[:min(len(b), 11)], ';')
+	if end < 2 {
+		return nil, 0
+	}
+	ref := string(b[1:end])
+	switch ref {
+	case "amp":
+		return []byte("&"), end + 1
+	case "lt":
+		return []byte("<"), end + 1
+	case "gt":
+		return []byte(">"), end + 1
+	case "quot":
+		return []byte(`"`), end + 1
+	case "apos":
+		return []byte("'"), end + 1
+	}
+	if ref[0] != '#' || len(ref) < 2 {
+		return nil, 0
+	}
+	digits, base, maxDigits := ref[1:], 10, 7
+	if digits[0] == 'x' || digits[0] == 'X' {
+		digits, base, maxDigits = digits[1:], 16, 6
+	}
+	if digits == "" || len(digits) > maxDigits {
+		return nil, 0
+	}
+	v := 0
+	for i := 0; i < len(digits); i++ {
+		d, ok := digitValue(digits[i], base)
+		if !ok {
+			return nil, 0
+		}
+		v = v*base + d
+	}
+	if v > utf8.MaxRune {
+		v = utf8.RuneError
+	}
+	return utf8.AppendRune(nil, rune(v)), end + 1
+}
+
+// hexValue reads n hex digits at the start of b.
+func hexValue(b []byte, n int) (int, bool) {
+	if len(b) < n {
+		return 0, false
+	}
+	v := 0
+	for _, c := range b[:n] {
+		d, ok := digitValue(c, 16)
+		if !ok {
+			return 0, false
+		}
+		v = v<<4 | d
+	}
+	return v, true
+}
+
+func digitValue(c byte, base int) (int, bool) {
+	var d int
+	switch {
+	case '0' <= c && c <= '9':
+		d = int(c - '0')
+	case 'a' <= c && c <= 'f':
+		d = int(c-'a') + 10
+	case 'A' <= c && c <= 'F':
+		d = int(c-'A') + 10
+	default:
+		return 0, false
+	}
+	return d, d < base
+}
+
+func utf16IsHigh(v int) bool { return 0xd800 <= v && v < 0xdc00 }
+func utf16IsLow(v int) bool  { return 0xdc00 <= v && v < 0xe000 }
+
+func isAlnum(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
+}
+
+// excerpt returns the start of a body as printable text of at most
+// excerptBytes, without any form of a secret: the body is redacted before
+// it is cut, so the cut cannot leave more of a secret than minSecretRun-1
+// bytes.
+func (r *redactor) excerpt(data []byte) string {
+	// The window is wide enough to hold, past the excerpt, the longest
+	// secret in its widest usual form (each byte a "\u00xx").
+	window := min(len(data), 4*excerptBytes+8*r.longest)
+	s := strings.ToValidUTF8(string(data[:window]), string(utf8.RuneError))
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	s = r.redact(s)
+	if len(s) > excerptBytes {
+		s = strings.ToValidUTF8(s[:excerptBytes], "")
+	}
+	return s
+}
+
+// apiError redacts every text of an API error: a proxy that echoes the
+// request may put a secret in any field, and fmt's %#v and encoding/json
+// print them all.
+func (r *redactor) apiError(se *StytchError) {
+	se.RequestID = r.redact(se.RequestID)
+	se.ErrorType = ErrorType(r.redact(string(se.ErrorType)))
+	se.ErrorMessage = r.redact(se.ErrorMessage)
+	se.ErrorURL = r.redact(se.ErrorURL)
+	if se.ErrorDetails != nil {
+		se.ErrorDetails = r.json(se.ErrorDetails).(map[string]any)
+	}
+}
+
+// json returns v, a value decoded from JSON, with the secrets removed from
+// its strings and member names.
+func (r *redactor) json(v any) any {
+	switch v := v.(type) {
+	case string:
+		return r.redact(v)
+	case []any:
+		for i := range v {
+			v[i] = r.json(v[i])
+		}
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for name, value := range v {
+			out[r.redact(name)] = r.json(value)
+		}
+		return out
+	}
+	return v
+}
+
+// error returns err unchanged when its text holds no secret, else an error
+// of its redacted text alone: the original (a decoding error quoting a
+// value, net/http quoting a malformed status line) is dropped, so that
+// neither errors.As nor a logger walking the chain can reach what it held.
+func (r *redactor) error(err error) error {
+	if err == nil {
+		return nil
+	}
+	text := err.Error()
+	if red := r.redact(text); red != text {
+		return redactedError(red)
+	}
+	return err
+}
+
+// redactedError is an error whose text had a secret redacted.
+type redactedError string
+
+func (e redactedError) Error() string { return string(e) }
+
+// requestSecrets lists the credentials a request carries: the values of
+// its query parameters and body members (at any depth of a JSON body, or
+// of a form-encoded one) whose names say they are credentials, at least
+// minSecretBytes long. Every endpoint's request goes through it, so one
+// added later is covered as long as its credentials' names say so.
+func requestSecrets(query url.Values, payload []byte) []string {
+	var out []string
+	add := func(name, v string) {
+		if len(v) >= minSecretBytes && secretName(name) {
+			out = append(out, v)
+		}
+	}
+	addValues := func(vs url.Values) {
+		for name, list := range vs {
+			for _, v := range list {
+				add(name, v)
+			}
+		}
+	}
+	addValues(query)
+	var body any
+	if json.Unmarshal(payload, &body) == nil {
+		walkJSON("", body, add)
+	} else if form, err := url.ParseQuery(string(payload)); err == nil {
+		addValues(form)
+	}
+	return out
+}
+
+// walkJSON calls add with each string of v and the name of the member
+// that holds it (directly, or in an array).
+func walkJSON(name string, v any, add func(name, v string)) {
+	switch v := v.(type) {
+	case string:
+		add(name, v)
+	case []any:
+		for _, e := range v {
+			walkJSON(name, e, add)
+		}
+	case map[string]any:
+		for n, e := range v {
+			walkJSON(n, e, add)
+		}
+	}
+}
+
+// secretName says whether a request member or parameter named name holds a
+// credential: Stytch's session_token, session_jwt, access_token, token,
+// client_secret, intermediate_session_token, refresh_token, code_verifier,
+// client_assertion and the like.
+func secretName(name string) bool {
+	n := strings.ToLower(name)
+	switch n {
+	case "token", "jwt", "secret", "password", "assertion", "code_verifier":
+		return true
+	}
+	for _, suffix := range []string{"_token", "_jwt", "_secret", "_password", "_assertion"} {
+		if strings.HasSuffix(n, suffix) {
+			return true
+		}
+	}
+	return false
+}
