@@ -26,10 +26,11 @@ var (
 
 // unescapers decode one level of one kind of escaping, left to right.
 var unescapers = []struct {
-	name string
-	do   func(string) string
+	name    string
+	trigger string // every escape of the kind starts with it
+	do      func(string) string
 }{
-	{"backslash", func(s string) string {
+	{"backslash", `\`, func(s string) string {
 		return backslashEscape.ReplaceAllStringFunc(s, func(m string) string {
 			switch c := m[1]; c {
 			case 'u':
@@ -45,13 +46,13 @@ var unescapers = []struct {
 			}
 		})
 	}},
-	{"percent", func(s string) string {
+	{"percent", "%", func(s string) string {
 		return percentEscape.ReplaceAllStringFunc(s, func(m string) string {
 			n, _ := strconv.ParseUint(m[1:], 16, 8)
 			return string([]byte{byte(n)})
 		})
 	}},
-	{"html", func(s string) string {
+	{"html", "&", func(s string) string {
 		return htmlEscape.ReplaceAllStringFunc(s, func(m string) string {
 			ref := m[1 : len(m)-1]
 			switch ref {
@@ -89,6 +90,9 @@ func views(text string) map[string]string {
 		next := map[string]string{}
 		for v, path := range frontier {
 			for _, u := range unescapers {
+				if !strings.Contains(v, u.trigger) {
+					continue
+				}
 				d := u.do(v)
 				if _, seen := out[d]; !seen {
 					out[d] = path + " > " + u.name

@@ -223,11 +223,13 @@ func (r *redactor) find(l layer, spans []span) []span {
 			}
 		}
 	}
-	for _, p := range public {
-		for _, f := range found {
-			if p.from <= f.to && f.from <= p.to {
+	if len(public) > 0 {
+		found = mergeSpans(found)
+		for _, p := range public {
+			// The first span that ends at or after p's start.
+			i, _ := slices.BinarySearchFunc(found, p.from, func(f span, from int) int { return f.to - from })
+			if i < len(found) && found[i].from <= p.to {
 				found = append(found, p)
-				break
 			}
 		}
 	}
@@ -243,20 +245,29 @@ func appendSpan(spans []span, sp span) []span {
 	return append(spans, sp)
 }
 
+// mergeSpans sorts spans and merges those that overlap or touch.
+func mergeSpans(spans []span) []span {
+	slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
+	out := spans[:0]
+	for _, sp := range spans {
+		if n := len(out); n > 0 && sp.from <= out[n-1].to {
+			out[n-1].to = max(out[n-1].to, sp.to)
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
+}
+
 // replaceSpans replaces each run of overlapping or touching spans of s
 // with one marker.
 func replaceSpans(s string, spans []span) string {
-	slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
 	var out strings.Builder
 	at := 0
-	for i := 0; i < len(spans); {
-		from, to := spans[i].from, spans[i].to
-		for i++; i < len(spans) && spans[i].from <= to; i++ {
-			to = max(to, spans[i].to)
-		}
-		out.WriteString(s[at:from])
+	for _, sp := range mergeSpans(spans) {
+		out.WriteString(s[at:sp.from])
 		out.WriteString(redacted)
-		at = to
+		at = sp.to
 	}
 	out.WriteString(s[at:])
 	return out.String()
@@ -266,34 +277,35 @@ func replaceSpans(s string, spans []span) string {
 // came from the text's bytes [from[i], to[i]). Nil from and to mean the
 // text itself.
 type layer struct {
-	b        []byte
-	from, to []int
+	b []byte
+	// int32: a text is at most MaxResponseBytes long.
+	from, to []int32
 }
 
 func (l layer) start(i int) int {
 	if l.from == nil {
 		return i
 	}
-	return l.from[i]
+	return int(l.from[i])
 }
 
 func (l layer) end(i int) int {
 	if l.to == nil {
 		return i + 1
 	}
-	return l.to[i]
+	return int(l.to[i])
 }
 
 // unescape undoes one level of backslash, percent and HTML-reference
 // escaping, left to right, and says whether there was any.
 func (l layer) unescape() (layer, bool) {
 	b := l.b
-	out := layer{b: make([]byte, 0, len(b)), from: make([]int, 0, len(b)), to: make([]int, 0, len(b))}
+	out := layer{b: make([]byte, 0, len(b)), from: make([]int32, 0, len(b)), to: make([]int32, 0, len(b))}
 	emit := func(i, j int, bs ...byte) { // bs came from b[i:j]
 		for _, c := range bs {
 			out.b = append(out.b, c)
-			out.from = append(out.from, l.start(i))
-			out.to = append(out.to, l.end(j-1))
+			out.from = append(out.from, int32(l.start(i)))
+			out.to = append(out.to, int32(l.end(j-1)))
 		}
 	}
 	changed := false

@@ -147,15 +147,22 @@ var echoShapes = []struct {
 	{"200 with it in a time", jsonEcho(http.StatusOK,
 		`{"user_id":"u","session_token":"t","session":{"session_id":"s","user_id":"u","expires_at":%[1]s}}`)},
 	{"200 HTML", textAnswer(http.StatusOK, "<html><body>%s</body></html>")},
-	{"malformed HTTP", func(w http.ResponseWriter, f string) {
+	{"malformed status line", rawAnswer("X%s\r\n\r\n")},
+	{"malformed header", rawAnswer("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n%s\r\n\r\n")},
+}
+
+// rawAnswer writes format, with f in it, as the whole answer and closes the
+// connection: net/http quotes a malformed status line or header.
+func rawAnswer(format string) func(http.ResponseWriter, string) {
+	return func(w http.ResponseWriter, f string) {
 		conn, buf, err := w.(http.Hijacker).Hijack()
 		if err != nil {
 			panic(err)
 		}
 		defer conn.Close()
-		_, _ = buf.WriteString("X" + f + "\r\n\r\n")
+		_, _ = fmt.Fprintf(buf, format, f)
 		_ = buf.Flush()
-	}},
+	}
 }
 
 func textAnswer(status int, format string) func(http.ResponseWriter, string) {
