@@ -56,14 +56,85 @@ const minSecretBytes = 16
 
 // redactor finds the secrets of one request in text.
 type redactor struct {
-	// grams holds every run of minSecretRun bytes (or the whole form, when
-	// shorter) of every form of every secret, canonicalized; the value
-	// says how a match is extended.
-	grams map[string]gramKind
-	// sizes are the distinct lengths of the grams.
-	sizes []int
+	// tables hold every run of minSecretRun bytes (or the whole form, when
+	// shorter) of every form of every secret, one table per run length.
+	tables []*gramTable
 	// longest is the length of the longest secret.
 	longest int
+}
+
+// gramTable holds the runs ("grams") of one length n by their rolling
+// hash. A text's window whose hash is in the table is taken for a gram
+// without comparing the bytes: a collision can only redact more, never
+// less, and costs the upstream that crafts one its own text.
+type gramTable struct {
+	n     int
+	pow   uint64 // gramBase to the n-th power: what leaves the hash with a byte
+	kinds map[uint64]gramKind
+	// filter has a bit set for each gram's hash: most windows of a text
+	// are cleared by it without a map lookup.
+	filter []uint64
+	shift  uint
+}
+
+// gramBase is the rolling hash's multiplier (FNV's 64-bit prime).
+const gramBase = 1099511628211
+
+func newGramTable(n, grams int) *gramTable {
+	t := &gramTable{n: n, pow: 1, kinds: make(map[uint64]gramKind, grams)}
+	for range n {
+		t.pow *= gramBase
+	}
+	bits := 1 << 10 // at least 16 bits a gram, so that about 1 in 16 windows passes the filter
+	for bits < 16*grams {
+		bits <<= 1
+	}
+	t.filter = make([]uint64, bits/64)
+	t.shift = uint(64 - bitsLen(bits))
+	return t
+}
+
+// bitsLen is log2 of a power of two.
+func bitsLen(x int) int {
+	n := 0
+	for x > 1 {
+		x >>= 1
+		n++
+	}
+	return n
+}
+
+func (t *gramTable) slot(h uint64) (word int, bit uint64) {
+	i := (h * 0x9e3779b97f4a7c15) >> t.shift
+	return int(i / 64), 1 << (i % 64)
+}
+
+func (t *gramTable) add(h uint64, k gramKind) {
+	if old, ok := t.kinds[h]; !ok || old == gramPublic {
+		t.kinds[h] = k
+	}
+	w, bit := t.slot(h)
+	t.filter[w] |= bit
+}
+
+func (t *gramTable) lookup(h uint64) (gramKind, bool) {
+	if w, bit := t.slot(h); t.filter[w]&bit == 0 {
+		return 0, false
+	}
+	k, ok := t.kinds[h]
+	return k, ok
+}
+
+// table returns the table of grams of length n.
+func (r *redactor) table(n, grams int) *gramTable {
+	for _, t := range r.tables {
+		if t.n == n {
+			return t
+		}
+	}
+	t := newGramTable(n, grams)
+	r.tables = append(r.tables, t)
+	return t
 }
 
 // gramKind says where a gram lies in its form.
@@ -83,11 +154,11 @@ const (
 
 // newRedactor returns a redactor of secrets.
 func newRedactor(secrets []string) *redactor {
-	size := 0
+	r := &redactor{}
+	grams := 0
 	for _, s := range secrets {
-		size += 7 * len(s) // the secret and six base64 forms
+		grams += 7 * len(s) // the secret and six base64 forms
 	}
-	r := &redactor{grams: make(map[string]gramKind, size)}
 	for _, s := range secrets {
 		if len(s) < minFormBytes {
 			continue
@@ -97,34 +168,49 @@ func newRedactor(secrets []string) *redactor {
 		if strings.HasPrefix(s, "secret-test-") || strings.HasPrefix(s, "secret-live-") {
 			public = publicPrefixLen
 		}
-		r.addForm(canonical([]byte(s)), public, gramSecret)
+		r.addForm([]byte(s), public, gramSecret, grams)
 		for k := range 3 {
 			core := base64Core(s, k)
-			r.addForm(core, 0, gramBase64)
-			r.addForm(toURLAlphabet(core), 0, gramBase64)
+			r.addForm(core, 0, gramBase64, grams)
+			r.addForm(toURLAlphabet(core), 0, gramBase64, grams)
 		}
 	}
-	slices.Sort(r.sizes)
-	r.sizes = slices.Compact(r.sizes)
 	return r
 }
 
 // addForm adds the grams of one form of a secret, public being the length
-// of its public prefix.
-func (r *redactor) addForm(form []byte, public int, kind gramKind) {
+// of its public prefix; grams is about how many all forms have.
+func (r *redactor) addForm(form []byte, public int, kind gramKind, grams int) {
 	n := min(minSecretRun, len(form))
 	if n < minFormBytes {
 		return
 	}
-	r.sizes = append(r.sizes, n)
-	for i := 0; i+n <= len(form); i++ {
+	t := r.table(n, grams)
+	for i, h := range rollingHashes(form, n, t.pow) {
 		k := kind
 		if i+n <= public {
 			k = gramPublic
 		}
-		g := string(form[i : i+n])
-		if old, ok := r.grams[g]; !ok || old == gramPublic {
-			r.grams[g] = k
+		t.add(h, k)
+	}
+}
+
+// rollingHashes yields, for each window of n bytes of b, its start and
+// its hash, computed from b canonicalized (see canonical).
+func rollingHashes(b []byte, n int, pow uint64) func(yield func(int, uint64) bool) {
+	return func(yield func(int, uint64) bool) {
+		if len(b) < n {
+			return
+		}
+		var h uint64
+		for _, c := range b[:n] {
+			h = h*gramBase + uint64(canonical(c))
+		}
+		for i := 0; ; i++ {
+			if !yield(i, h) || i+n >= len(b) {
+				return
+			}
+			h = h*gramBase + uint64(canonical(b[i+n])) - pow*uint64(canonical(b[i]))
 		}
 	}
 }
@@ -148,16 +234,13 @@ func toURLAlphabet(b []byte) []byte {
 	return bytes.ReplaceAll(out, []byte("/"), []byte("_"))
 }
 
-// canonical makes a space, '+' and a control byte one byte, in place: a
-// form body encodes a space as '+', and quoted excerpts show control bytes
-// as spaces.
-func canonical(b []byte) []byte {
-	for i, c := range b {
-		if c <= ' ' || c == 0x7f {
-			b[i] = '+'
-		}
+// canonical makes a space, '+' and a control byte one byte: a form body
+// encodes a space as '+', and quoted excerpts show control bytes as spaces.
+func canonical(c byte) byte {
+	if c <= ' ' || c == 0x7f {
+		return '+'
 	}
-	return b
+	return c
 }
 
 func isBase64Char(c byte) bool {
@@ -167,7 +250,7 @@ func isBase64Char(c byte) bool {
 
 // redact replaces every form of a secret in s with the redaction marker.
 func (r *redactor) redact(s string) string {
-	if len(r.grams) == 0 || len(s) < minFormBytes {
+	if len(r.tables) == 0 || len(s) < minFormBytes {
 		return s
 	}
 	var spans []span
@@ -195,15 +278,15 @@ type span struct{ from, to int }
 // find appends the spans of the original text that hold a secret's run in
 // l. Runs of a public prefix count only where they touch another run.
 func (r *redactor) find(l layer, spans []span) []span {
-	c := canonical(bytes.Clone(l.b))
+	c := l.b
 	var found, public []span
-	for _, n := range r.sizes {
-		for i := 0; i+n <= len(c); i++ {
-			kind, ok := r.grams[string(c[i:i+n])]
+	for _, t := range r.tables {
+		for i, h := range rollingHashes(c, t.n, t.pow) {
+			kind, ok := t.lookup(h)
 			if !ok {
 				continue
 			}
-			from, to := i, i+n
+			from, to := i, i+t.n
 			if kind == gramBase64 {
 				if from > 0 && isBase64Char(c[from-1]) {
 					from--
@@ -301,38 +384,49 @@ func (l layer) end(i int) int {
 func (l layer) unescape() (layer, bool) {
 	b := l.b
 	out := layer{b: make([]byte, 0, len(b)), from: make([]int32, 0, len(b)), to: make([]int32, 0, len(b))}
-	emit := func(i, j int, bs ...byte) { // bs came from b[i:j]
-		for _, c := range bs {
-			out.b = append(out.b, c)
-			out.from = append(out.from, int32(l.start(i)))
-			out.to = append(out.to, int32(l.end(j-1)))
-		}
-	}
 	changed := false
 	for i := 0; i < len(b); {
-		r, n := unescapeAt(b[i:])
+		d, n := unescapeAt(b[i:])
 		if n == 0 {
-			emit(i, i+1, b[i])
-			i++
-			continue
+			d, n = decoded{buf: [4]byte{b[i]}, len: 1}, 1
+		} else {
+			changed = true
 		}
-		changed = true
-		emit(i, i+n, r...)
+		from, to := int32(l.start(i)), int32(l.end(i+n-1))
+		for _, c := range d.buf[:d.len] {
+			out.b = append(out.b, c)
+			out.from = append(out.from, from)
+			out.to = append(out.to, to)
+		}
 		i += n
 	}
 	return out, changed
 }
 
-// unescapeAt decodes the escape b starts with: the bytes it stands for and
-// its length, or n = 0 when b does not start with one.
-func unescapeAt(b []byte) (out []byte, n int) {
+// decoded is what an escape stands for: a byte or a rune's UTF-8.
+type decoded struct {
+	buf [utf8.UTFMax]byte
+	len int
+}
+
+func decodedByte(c byte) decoded { return decoded{buf: [4]byte{c}, len: 1} }
+
+func decodedRune(r rune) decoded {
+	var d decoded
+	d.len = utf8.EncodeRune(d.buf[:], r)
+	return d
+}
+
+// unescapeAt decodes the escape b starts with and returns its length, or
+// n = 0 when b does not start with one.
+func unescapeAt(b []byte) (d decoded, n int) {
 	if len(b) < 2 {
-		return nil, 0
+		return d, 0
 	}
 	switch b[0] {
 	case '%':
 		if v, ok := hexValue(b[1:], 2); ok {
-			return []byte{byte(v)}, 3
+			return decodedByte(byte(v)), 3
 		}
 	case '\\':
 		switch c := b[1]; {
@@ -340,67 +434,74 @@ func unescapeAt(b []byte) (out []byte, n int) {
 			if v, ok := hexValue(b[2:], 4); ok {
 				if utf16IsHigh(v) && len(b) >= 12 && b[6] == '\\' && b[7] == 'u' {
 					if lo, ok := hexValue(b[8:], 4); ok && utf16IsLow(lo) {
-						return utf8.AppendRune(nil, rune((v-0xd800)<<10|(lo-0xdc00))+0x10000), 12
+						return decodedRune(rune((v-0xd800)<<10|(lo-0xdc00)) + 0x10000), 12
 					}
 				}
-				return utf8.AppendRune(nil, rune(v)), 6
+				return decodedRune(rune(v)), 6
 			}
 		case c == 'x':
 			if v, ok := hexValue(b[2:], 2); ok {
-				return []byte{byte(v)}, 4
+				return decodedByte(byte(v)), 4
 			}
-		case c == 'n' || c == 'r' || c == 't' || c == 'b' || c == 'f':
-			return []byte{map[byte]byte{'n': '\n', 'r': '\r', 't': '\t', 'b': '\b', 'f': '\f'}[c]}, 2
+		case c == 'n':
+			return decodedByte('\n'), 2
+		case c == 'r':
+			return decodedByte('\r'), 2
+		case c == 't':
+			return decodedByte('\t'), 2
+		case c == 'b':
+			return decodedByte('\b'), 2
+		case c == 'f':
+			return decodedByte('\f'), 2
 		case !isAlnum(c):
-			return []byte{c}, 2
+			return decodedByte(c), 2
 		}
 	case '&':
 		return unescapeHTML(b)
 	}
-	return nil, 0
+	return d, 0
 }
 
 // unescapeHTML decodes the HTML character reference b starts with.
-func unescapeHTML(b []byte) ([]byte, int) {
+func unescapeHTML(b []byte) (decoded, int) {
 	end := bytes.IndexByte(b[:min(len(b), 11)], ';')
 	if end < 2 {
-		return nil, 0
+		return decoded{}, 0
 	}
-	ref := string(b[1:end])
-	switch ref {
+	switch ref := string(b[1:end]); ref {
 	case "amp":
-		return []byte("&"), end + 1
+		return decodedByte('&'), end + 1
 	case "lt":
-		return []byte("<"), end + 1
+		return decodedByte('<'), end + 1
 	case "gt":
-		return []byte(">"), end + 1
+		return decodedByte('>'), end + 1
 	case "quot":
-		return []byte(`"`), end + 1
+		return decodedByte('"'), end + 1
 	case "apos":
-		return []byte("'"), end + 1
+		return decodedByte('\''), end + 1
 	}
-	if ref[0] != '#' || len(ref) < 2 {
-		return nil, 0
+	digits, base, maxDigits := b[2:end], 10, 7
+	if b[1] != '#' || len(digits) == 0 {
+		return decoded{}, 0
 	}
-	digits, base, maxDigits := ref[1:], 10, 7
 	if digits[0] == 'x' || digits[0] == 'X' {
 		digits, base, maxDigits = digits[1:], 16, 6
 	}
-	if digits == "" || len(digits) > maxDigits {
-		return nil, 0
+	if len(digits) == 0 || len(digits) > maxDigits {
+		return decoded{}, 0
 	}
 	v := 0
-	for i := 0; i < len(digits); i++ {
-		d, ok := digitValue(digits[i], base)
+	for _, c := range digits {
+		d, ok := digitValue(c, base)
 		if !ok {
-			return nil, 0
+			return decoded{}, 0
 		}
 		v = v*base + d
 	}
 	if v > utf8.MaxRune {
 		v = utf8.RuneError
 	}
-	return utf8.AppendRune(nil, rune(v)), end + 1
+	return decodedRune(rune(v)), end + 1
 }
 
 // hexValue reads n hex digits at the start of b.

@@ -375,3 +375,23 @@ func TestRedactionKeepsOrdinaryText(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRedact measures the error path's redaction: building the
+// redactor of a request and redacting one text, from a usual error message
+// to a body of MaxResponseBytes that is all escapes.
+func BenchmarkRedact(b *testing.B) {
+	secrets := []string{echoSecret, echoToken}
+	for _, bc := range []struct{ name, text string }{
+		{"message", "Session could not be found."},
+		{"2MiB text", strings.Repeat("upstream error ", MaxResponseBytes/15)},
+		{"2MiB escapes", strings.Repeat(`%5Cu0041`, MaxResponseBytes/8)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(bc.text)))
+			for b.Loop() {
+				_ = newRedactor(secrets).redact(bc.text)
+			}
+		})
+	}
+}
