@@ -105,6 +105,8 @@ func views(text string) map[string]string {
 	return out
 }
 
+var toStdAlphabet = strings.NewReplacer("-", "+", "_", "/")
+
 // base64Decodings returns what every base64 run of text decodes to, from
 // each of its first four offsets, with either alphabet.
 func base64Decodings(text string) []string {
@@ -113,7 +115,7 @@ func base64Decodings(text string) []string {
 		return 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || strings.ContainsRune("+/-_", r)
 	}
 	for _, run := range strings.FieldsFunc(text, func(r rune) bool { return !isBase64(r) }) {
-		run = strings.NewReplacer("-", "+", "_", "/").Replace(run)
+		run = toStdAlphabet.Replace(run)
 		for off := 0; off < 4 && off < len(run); off++ {
 			s := run[off:]
 			s = s[:len(s)/4*4]

@@ -32,11 +32,11 @@ const (
 	// redacted. Shorter runs are left alone so that ordinary text is not
 	// garbled: a chance run of 12 bytes of a random credential in ordinary
 	// text is all but impossible, while shorter ones of its structured
-	// parts (a JWT's header, a word of an error message) are not. What it
-	// can leave, at the edge of a cut text, is 11 bytes: within the public
-	// "secret-test-" prefix of a project secret, and at most 66 of the
-	// about 260 random bits of a Stytch session token (44 base64url
-	// characters), fewer still of a JWT's signature.
+	// parts (a JWT's header, a word of an error message) are not. What a
+	// cut text can keep is 11 bytes at its edge: the first 11 of a project
+	// secret are inside its public "secret-test-" prefix, and 11 bytes are
+	// at most 66 of the about 260 random bits of a Stytch session token (44
+	// base64url characters), fewer still of a JWT's signature.
 	minSecretRun = 12
 	// maxUnescapes is how many levels of escaping are undone to look for a
 	// secret (a JSON string in a URL-encoded form in a JSON body is 3).
@@ -44,8 +44,9 @@ const (
 	// minFormBytes is the shortest form of a secret looked for at all: a
 	// form of a few bytes cannot be told apart from ordinary text.
 	minFormBytes = 4
-	// publicPrefix starts every Stytch project secret; it is no secret,
-	// and text that names it is left alone.
+	// publicPrefixLen is the length of "secret-test-" or "secret-live-",
+	// which starts every Stytch project secret: text that names it alone
+	// is left alone.
 	publicPrefixLen = len("secret-test-")
 )
 
