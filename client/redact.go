@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"hash/maphash"
 	"net/url"
 	"slices"
 	"strings"
@@ -22,7 +23,7 @@ import (
 // "project_id:secret", padded or not), in the text as it is or after up to
 // maxUnescapes levels of backslash (JSON, PHP's "\/", "\u00xx", "\xXX"),
 // percent (URL path, query or form, either case of hex) or HTML-reference
-// unescaping, mixed in any way. Since any such run is found wherever it
+// unescaping, one kind a level, in any order. Since any such run is found wherever it
 // is, a secret cut short — by the upstream, or by the edge of the quoted
 // excerpt — loses all but at most minSecretRun-1 of its bytes, and cutting
 // a redacted text never uncovers anything.
@@ -44,6 +45,9 @@ const (
 	// minFormBytes is the shortest form of a secret looked for at all: a
 	// form of a few bytes cannot be told apart from ordinary text.
 	minFormBytes = 4
+	// maxRedactedBytes bounds a text of an error: a longer one is cut
+	// (then redacted), which bounds what redacting costs.
+	maxRedactedBytes = 16 << 10
 	// publicPrefixLen is the length of "secret-test-" or "secret-live-",
 	// which starts every Stytch project secret: text that names it alone
 	// is left alone.
@@ -249,23 +253,39 @@ func isBase64Char(c byte) bool {
 		c == '+' || c == '/' || c == '-' || c == '_'
 }
 
-// redact replaces every form of a secret in s with the redaction marker.
+// redact replaces every form of a secret in s with the redaction marker,
+// after cutting s to maxRedactedBytes.
 func (r *redactor) redact(s string) string {
+	if len(s) > maxRedactedBytes {
+		s = strings.ToValidUTF8(s[:maxRedactedBytes], "") + "…"
+	}
 	if len(r.tables) == 0 || len(s) < minFormBytes {
 		return s
 	}
-	var spans []span
-	l := layer{b: []byte(s)}
-	for depth := 0; ; depth++ {
-		spans = r.find(l, spans)
-		if depth == maxUnescapes || bytes.IndexAny(l.b, `\%&`) < 0 {
-			break
+	// Every sequence of up to maxUnescapes unescapings, each of one kind:
+	// undoing two kinds in one pass would miss what one order gives
+	// ("\\%74" is "\%74", then "%74", then "t"; in one pass "\t").
+	root := layer{b: []byte(s)}
+	spans := r.find(root, nil)
+	seed := maphash.MakeSeed()
+	seen := map[uint64]bool{maphash.Bytes(seed, root.b): true}
+	level := []layer{root}
+	for range maxUnescapes {
+		var next []layer
+		for _, l := range level {
+			for _, kind := range escapeKinds {
+				if bytes.IndexByte(l.b, kind) < 0 {
+					continue
+				}
+				u := l.unescape(kind)
+				if h := maphash.Bytes(seed, u.b); !seen[h] {
+					seen[h] = true
+					spans = r.find(u, spans)
+					next = append(next, u)
+				}
+			}
 		}
-		next, changed := l.unescape()
-		if !changed {
-			break
-		}
-		l = next
+		level = next
 	}
 	if len(spans) == 0 {
 		return s
@@ -380,18 +400,23 @@ func (l layer) end(i int) int {
 	return int(l.to[i])
 }
 
-// unescape undoes one level of backslash, percent and HTML-reference
-// escaping, left to right, and says whether there was any.
-func (l layer) unescape() (layer, bool) {
+// escapeKinds are the first bytes of the escapes of each kind: backslash
+// (JSON, PHP, JavaScript, C), percent (URL) and HTML references.
+var escapeKinds = []byte{'\\', '%', '&'}
+
+// unescape undoes one level of the escaping that starts with kind, left to
+// right.
+func (l layer) unescape(kind byte) layer {
 	b := l.b
 	out := layer{b: make([]byte, 0, len(b)), from: make([]int32, 0, len(b)), to: make([]int32, 0, len(b))}
-	changed := false
 	for i := 0; i < len(b); {
-		d, n := unescapeAt(b[i:])
+		var d decoded
+		n := 0
+		if b[i] == kind {
+			d, n = unescapeAt(b[i:])
+		}
 		if n == 0 {
-			d, n = decoded{buf: [4]byte{b[i]}, len: 1}, 1
-		} else {
-			changed = true
+			d, n = decodedByte(b[i]), 1
 		}
 		from, to := int32(l.start(i)), int32(l.end(i+n-1))
 		for _, c := range d.buf[:d.len] {
@@ -401,7 +426,7 @@ func (l layer) unescape() (layer, bool) {
 		}
 		i += n
 	}
-	return out, changed
+	return out
 }
 
 // decoded is what an escape stands for: a byte or a rune's UTF-8.
@@ -550,7 +575,7 @@ func isAlnum(c byte) bool {
 func (r *redactor) excerpt(data []byte) string {
 	// The window is wide enough to hold, past the excerpt, the longest
 	// secret in its widest usual form (each byte a "\u00xx").
-	window := min(len(data), 4*excerptBytes+8*r.longest)
+	window := min(len(data), 4*excerptBytes+8*r.longest, maxRedactedBytes)
 	s := strings.ToValidUTF8(string(data[:window]), string(utf8.RuneError))
 	s = strings.Map(func(r rune) rune {
 		if r < ' ' || r == 0x7f {

@@ -376,15 +376,58 @@ func TestRedactionKeepsOrdinaryText(t *testing.T) {
 	}
 }
 
+// TestRedactionIsBounded: what redaction looks at is bounded, so an
+// upstream cannot make an error costly: a Stytch error body larger than
+// maxErrorBodyBytes is quoted as an excerpt rather than decoded, and a text
+// longer than maxRedactedBytes is cut before it is redacted.
+func TestRedactionIsBounded(t *testing.T) {
+	srv := newEchoServer(t)
+	c := newEchoClient(t, srv.URL)
+	authenticate := func() error {
+		_, err := c.Authenticate(context.Background(), AuthenticateRequest{SessionToken: echoToken})
+		return err
+	}
+	t.Run("an error body over the bound is quoted", func(t *testing.T) {
+		padding := strings.Repeat("x", maxErrorBodyBytes)
+		srv.play(func(w http.ResponseWriter) {
+			writeJSON(w, http.StatusNotFound, `{"error_type":"session_not_found","error_message":"`+echoToken+`","pad":"`+padding+`"}`)
+		})
+		err := authenticate()
+		var re *RequestError
+		if !errors.As(err, &re) || re.StatusCode != http.StatusNotFound || !strings.Contains(re.BodyExcerpt, "[REDACTED]") {
+			t.Fatalf("got %#v, want a *RequestError quoting the redacted body", err)
+		}
+		assertNoLeak(t, err, echoSecrets...)
+	})
+	t.Run("a long text is cut, then redacted", func(t *testing.T) {
+		// The token straddles the cut: what is left of it is redacted.
+		message := strings.Repeat("y", maxRedactedBytes-20) + echoToken + strings.Repeat("z", 100)
+		srv.play(func(w http.ResponseWriter) {
+			writeJSON(w, http.StatusBadRequest, `{"error_type":"bad_request","error_message":"`+message+`"}`)
+		})
+		err := authenticate()
+		var se *StytchError
+		if !errors.As(err, &se) {
+			t.Fatalf("got %v, want a *StytchError", err)
+		}
+		want := message[:maxRedactedBytes-20] + "[REDACTED]…"
+		if se.ErrorMessage != want {
+			t.Fatalf("message ends %q, want it to end %q", se.ErrorMessage[len(se.ErrorMessage)-40:], want[len(want)-40:])
+		}
+		assertNoLeak(t, err, echoSecrets...)
+	})
+}
+
 // BenchmarkRedact measures the error path's redaction: building the
 // redactor of a request and redacting one text, from a usual error message
-// to a body of MaxResponseBytes that is all escapes.
+// to the longest text redacted (maxRedactedBytes), all escapes.
 func BenchmarkRedact(b *testing.B) {
 	secrets := []string{echoSecret, echoToken}
 	for _, bc := range []struct{ name, text string }{
 		{"message", "Session could not be found."},
-		{"2MiB text", strings.Repeat("upstream error ", MaxResponseBytes/15)},
-		{"2MiB escapes", strings.Repeat(`%5Cu0041`, MaxResponseBytes/8)},
+		{"16KiB text", strings.Repeat("upstream error ", maxRedactedBytes/15)},
+		{"16KiB escapes", strings.Repeat(`%5Cu0041`, maxRedactedBytes/8)},
+		{"16KiB escapes of every kind", strings.Repeat(`\\%255C&amp;#37;`, maxRedactedBytes/16)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -27,6 +27,10 @@ const (
 	maxRetryAfter = 10 * time.Second
 	// excerptBytes is how much of a body a RequestError quotes.
 	excerptBytes = 128
+	// maxErrorBodyBytes is the largest answer decoded as a Stytch error
+	// (whose bodies are far smaller); a larger one is quoted as an
+	// excerpt, which bounds what redacting an error costs.
+	maxErrorBodyBytes = 64 << 10
 )
 
 // errNotStytchJSON is the cause of a RequestError for a non-2xx answer that
@@ -192,7 +196,11 @@ func (c *Client) attempt(ctx context.Context, method, target, path string, query
 		return outcome{}
 	}
 	retryAfter := parseRetryAfter(res.Header.Get("Retry-After"))
-	if se := decodeAPIError(data, res.StatusCode); se != nil {
+	var se *StytchError
+	if len(data) <= maxErrorBodyBytes {
+		se = decodeAPIError(data, res.StatusCode)
+	}
+	if se != nil {
 		redact().apiError(se)
 		return outcome{err: se, retry: retryStatus, retryAfter: retryAfter}
 	}
