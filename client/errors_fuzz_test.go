@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -21,7 +22,7 @@ import (
 //
 //	go test -run '^$' -fuzz '^FuzzErrorDecoding$' ./client
 func FuzzErrorDecoding(f *testing.F) {
-	basic := secretForms[1]
+	basic := base64.StdEncoding.EncodeToString([]byte(testProjectID + ":" + testSecret))
 	for _, seed := range []struct {
 		status     int
 		retryAfter string

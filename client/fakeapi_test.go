@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,13 +19,6 @@ const (
 	testSecret    = "secret-test-q9Xw3lKcR2vB7nT0pYh5mZ8aE1sD4fG6jU="
 	testUserAgent = "stytchmw-tests/1.0"
 )
-
-// secretForms are the ways the secret could leak: raw, or inside the Basic
-// credentials.
-var secretForms = []string{
-	testSecret,
-	base64.StdEncoding.EncodeToString([]byte(testProjectID + ":" + testSecret)),
-}
 
 // assertNoSecret fails if the secret shows in err printed, logged or
 // encoded any way.
