@@ -2,12 +2,9 @@ package client
 
 import (
 	"context"
-	"encoding/base64"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,30 +20,24 @@ const (
 	testUserAgent = "stytchmw-tests/1.0"
 )
 
-// secretForms are the ways the secret could leak: raw, or inside the Basic
-// credentials.
-var secretForms = []string{
-	testSecret,
-	base64.StdEncoding.EncodeToString([]byte(testProjectID + ":" + testSecret)),
-}
-
-// assertNoSecret fails if the secret shows in err printed any way.
+// assertNoSecret fails if the secret shows in err printed, logged or
+// encoded any way.
 func assertNoSecret(t *testing.T, err error) {
 	t.Helper()
 	if err == nil {
 		return
 	}
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-		assertTextHasNoSecret(t, fmt.Sprintf(verb, err))
+	for _, text := range errorTexts(err) {
+		assertTextHasNoSecret(t, text)
 	}
 }
 
+// assertTextHasNoSecret fails if text shows any form of the secret, whole
+// or in part (see findLeak).
 func assertTextHasNoSecret(t *testing.T, text string) {
 	t.Helper()
-	for _, s := range secretForms {
-		if strings.Contains(text, s) {
-			t.Fatalf("secret leaked in %q", text)
-		}
+	if leak := findLeak(text, testSecret); leak != "" {
+		t.Fatalf("secret leaked: %s", leak)
 	}
 }
 

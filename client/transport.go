@@ -11,9 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // MaxResponseBytes caps how much of a response body the client reads.
@@ -29,6 +27,10 @@ const (
 	maxRetryAfter = 10 * time.Second
 	// excerptBytes is how much of a body a RequestError quotes.
 	excerptBytes = 128
+	// maxErrorBodyBytes is the largest answer decoded as a Stytch error
+	// (whose bodies are far smaller); a larger one is quoted as an
+	// excerpt, which bounds what redacting an error costs.
+	maxErrorBodyBytes = 64 << 10
 )
 
 // errNotStytchJSON is the cause of a RequestError for a non-2xx answer that
@@ -67,7 +69,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	_, public := body.(publicForm)
 	for attempt := 1; ; attempt++ {
-		o := c.attempt(ctx, method, target, path, payload, public, out)
+		o := c.attempt(ctx, method, target, path, query, payload, public, out)
 		if o.err == nil {
 			return nil
 		}
@@ -137,12 +139,22 @@ func statusOf(err error) int {
 }
 
 // attempt sends the request once, bounded by the per-attempt timeout.
-// A public request (see publicForm) is sent as a form without the project's
-// credentials; payload, its JSON, is what the errors are redacted with.
-func (c *Client) attempt(ctx context.Context, method, target, path string, payload []byte, public bool, out any) outcome {
+// Whatever of the answer an error holds (its fields, a quoted excerpt, a
+// decoding or transport error quoting it) goes through the request's
+// redactor first. A public request (see publicForm) is sent as a form
+// without the project's credentials; payload, its JSON, is what the errors
+// are redacted with.
+func (c *Client) attempt(ctx context.Context, method, target, path string, query url.Values, payload []byte, public bool, out any) outcome {
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	var red *redactor // built on the first failure that needs it
+	redact := func() *redactor {
+		if red == nil {
+			red = c.redactor(query, payload)
+		}
+		return red
+	}
 	fail := func(status int, excerpt string, err error) *RequestError {
 		return &RequestError{Method: method, Path: path, StatusCode: status, BodyExcerpt: excerpt, Attempts: 1, Err: err}
 	}
@@ -164,12 +176,13 @@ func (c *Client) attempt(ctx context.Context, method, target, path string, paylo
 	}
 	res, err := c.httpClient.Do(req)
 	if err != nil {
-		return outcome{err: fail(0, "", c.transportError(parent, err)), retry: true}
+		// net/http quotes a malformed status line or header.
+		return outcome{err: fail(0, "", redact().error(c.transportError(parent, err))), retry: true}
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, MaxResponseBytes+1))
 	if err != nil {
-		return outcome{err: fail(res.StatusCode, "", fmt.Errorf("read response body: %w", c.transportError(parent, err))), retry: true}
+		return outcome{err: fail(res.StatusCode, "", redact().error(fmt.Errorf("read response body: %w", c.transportError(parent, err)))), retry: true}
 	}
 	retryStatus := res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500
 	if len(data) > MaxResponseBytes {
@@ -181,18 +194,23 @@ func (c *Client) attempt(ctx context.Context, method, target, path string, paylo
 			// that are not JSON objects (an HTML page from a proxy, say).
 			quote := ""
 			if !isJSONObject(data) {
-				quote = c.excerpt(data, payload)
+				quote = redact().excerpt(data)
 			}
-			return outcome{err: fail(res.StatusCode, quote, fmt.Errorf("decode response: %w", err))}
+			// A decoding error may quote a value of the answer.
+			return outcome{err: fail(res.StatusCode, quote, redact().error(fmt.Errorf("decode response: %w", err)))}
 		}
 		return outcome{}
 	}
 	retryAfter := parseRetryAfter(res.Header.Get("Retry-After"))
-	if se := decodeAPIError(data, res.StatusCode); se != nil {
-		c.redactError(se, payload)
+	var se *StytchError
+	if len(data) <= maxErrorBodyBytes {
+		se = decodeAPIError(data, res.StatusCode)
+	}
+	if se != nil {
+		redact().apiError(se)
 		return outcome{err: se, retry: retryStatus, retryAfter: retryAfter}
 	}
-	return outcome{err: fail(res.StatusCode, c.excerpt(data, payload), errNotStytchJSON), retry: retryStatus, retryAfter: retryAfter}
+	return outcome{err: fail(res.StatusCode, redact().excerpt(data), errNotStytchJSON), retry: retryStatus, retryAfter: retryAfter}
 }
 
 // transportError drops the URL from a *url.Error (it may carry a user id in
@@ -264,93 +282,12 @@ func parseRetryAfter(v string) time.Duration {
 	return max(d, 0)
 }
 
-// excerpt returns the start of a body as printable text, with the
-// credentials and the request's tokens removed should a proxy have echoed
-// them.
-func (c *Client) excerpt(data, payload []byte) string {
-	secrets := c.secrets(payload)
-	header, _ := c.credentials()
-	longest := len(header)
-	for _, v := range secrets {
-		longest = max(longest, len(v))
-	}
-	s := string(data[:min(len(data), 4*excerptBytes+longest)])
-	s = redact(strings.ToValidUTF8(s, string(utf8.RuneError)), secrets)
-	if len(s) > excerptBytes {
-		s = strings.ToValidUTF8(s[:excerptBytes], "")
-	}
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-}
-
-// minSecretBytes is the shortest request value treated as a secret: Stytch's
-// opaque tokens are 44 bytes and its JWTs far longer, while redacting every
-// short word of a request would garble the text around it.
-const minSecretBytes = 16
-
-// secrets lists what no text of an answer may be quoted with: the Basic
-// credentials, the secret, and the top-level string values of the request
-// body (payload), the session tokens and JWTs a call sends, which a proxy
-// echoing the request would put in its answer.
-func (c *Client) secrets(payload []byte) []string {
-	header, secret := c.credentials()
-	list := []string{strings.TrimPrefix(header, "Basic "), secret}
-	var fields map[string]any
-	if json.Unmarshal(payload, &fields) == nil {
-		for _, v := range fields {
-			if s, ok := v.(string); ok && len(s) >= minSecretBytes {
-				list = append(list, s)
-			}
-		}
-	}
-	return list
-}
-
-// redact removes the secrets from text the API (or something in between)
-// sent back.
-func redact(s string, secrets []string) string {
-	for _, v := range secrets {
-		s = strings.ReplaceAll(s, v, redacted)
-	}
-	return s
-}
-
-// redactError removes the credentials and the request's tokens from every
-// text of an API error: a proxy that echoes the request may put them in any
-// field, and fmt's %#v prints them all.
-func (c *Client) redactError(se *StytchError, payload []byte) {
-	secrets := c.secrets(payload)
-	se.RequestID = redact(se.RequestID, secrets)
-	se.ErrorType = ErrorType(redact(string(se.ErrorType), secrets))
-	se.ErrorMessage = redact(se.ErrorMessage, secrets)
-	se.ErrorURL = redact(se.ErrorURL, secrets)
-	if se.ErrorDetails != nil {
-		se.ErrorDetails = redactJSON(se.ErrorDetails, secrets).(map[string]any)
-	}
-}
-
-// redactJSON returns v, a value decoded from JSON, with the secrets removed
-// from its strings and member names.
-func redactJSON(v any, secrets []string) any {
-	switch v := v.(type) {
-	case string:
-		return redact(v, secrets)
-	case []any:
-		for i := range v {
-			v[i] = redactJSON(v[i], secrets)
-		}
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for name, value := range v {
-			out[redact(name, secrets)] = redactJSON(value, secrets)
-		}
-		return out
-	}
-	return v
+// redactor returns the redactor of a request's answer: it removes the
+// project secret (and so the Basic credentials) and the credentials the
+// request carried in query or payload.
+func (c *Client) redactor(query url.Values, payload []byte) *redactor {
+	_, secret := c.credentials()
+	return newRedactor(append(requestSecrets(query, payload), secret))
 }
 
 // scrubURLError drops the URL from a *url.Error: it may carry a user id in
