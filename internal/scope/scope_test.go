@@ -57,11 +57,11 @@ func TestParseAndSatisfies(t *testing.T) {
 		{"read:users", "read:*", false},
 		{"*:users", "read:users", false},
 		{"*:*", "read:users", false},
-		{"read", "read", true},         // no colon: resource "-"
-		{"read", "read:-", true},       // the same scope, spelled out
-		{"read:*", "read", true},       // "*" covers the resource "-"
-		{"read:users", "read", false},  // a resource is not "-"
-		{"read", "read:users", false},  // "-" is not a resource
+		{"read", "read", true},        // no colon: resource "-"
+		{"read", "read:-", true},      // the same scope, spelled out
+		{"read:*", "read", true},      // "*" covers the resource "-"
+		{"read:users", "read", false}, // a resource is not "-"
+		{"read", "read:users", false}, // "-" is not a resource
 		{"write:users", "read:users", false},
 		{"read:users:email", "read:users", false}, // cut at the first colon: never widened
 		{"read:users:email", "read:users:email", true},
