@@ -53,8 +53,9 @@ type Config struct {
 // is logged. While no policy was ever loaded, every check fails closed with
 // ErrUnavailable.
 type Cache struct {
-	client *client.Client
-	log    *slog.Logger
+	get  func(context.Context) (*client.GetPolicyResponse, error)
+	what string // "RBAC policy" or "B2B RBAC policy", for the log
+	log  *slog.Logger
 
 	// current is the policy in force: read on every check, without a lock.
 	current atomic.Pointer[loaded]
@@ -89,18 +90,37 @@ func New(ctx context.Context, cfg Config) (*Cache, error) {
 	if cfg.Client == nil {
 		return nil, fmt.Errorf("%w: Client is required", ErrInvalidConfig)
 	}
-	if cfg.RefreshInterval < 0 || cfg.RefreshInterval > 0 && cfg.RefreshInterval < MinRefreshInterval {
-		return nil, fmt.Errorf("%w: RefreshInterval must be 0 (the default) or at least %s", ErrInvalidConfig, MinRefreshInterval)
+	interval, err := refreshInterval(cfg.RefreshInterval)
+	if err != nil {
+		return nil, err
 	}
-	interval := cfg.RefreshInterval
-	if interval == 0 {
-		interval = DefaultRefreshInterval
+	return start(ctx, cfg.Client.GetPolicy, "RBAC policy", interval, logger(cfg.Logger)), nil
+}
+
+// refreshInterval validates a configured refresh interval and applies its
+// default.
+func refreshInterval(d time.Duration) (time.Duration, error) {
+	switch {
+	case d == 0:
+		return DefaultRefreshInterval, nil
+	case d < MinRefreshInterval:
+		return 0, fmt.Errorf("%w: RefreshInterval must be 0 (the default) or at least %s", ErrInvalidConfig, MinRefreshInterval)
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	return d, nil
+}
+
+// logger is l, or a logger that discards everything when l is nil.
+func logger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
 	}
-	c := &Cache{client: cfg.Client, log: log, unknown: newUnknownLog(log, time.Now)}
+	return l
+}
+
+// start starts a Cache of the policy get returns (a consumer or a B2B
+// project's), as New documents.
+func start(ctx context.Context, get func(context.Context) (*client.GetPolicyResponse, error), what string, interval time.Duration, log *slog.Logger) *Cache {
+	c := &Cache{get: get, what: what, log: log, unknown: newUnknownLog(log, time.Now)}
 	loop, first := refresh.Start(ctx, refresh.Config{
 		Interval:         interval,
 		RetryInterval:    minRetryDelay,
@@ -112,7 +132,7 @@ func New(ctx context.Context, cfg Config) (*Cache, error) {
 	case <-first.Done():
 	case <-ctx.Done():
 	}
-	return c, nil
+	return c
 }
 
 // Authorize evaluates a check against the policy in force, as
@@ -122,6 +142,20 @@ func New(ctx context.Context, cfg Config) (*Cache, error) {
 // policy does not define is denied and logged at warn level, once per
 // distinct pair and hour.
 func (c *Cache) Authorize(roles []string, resourceID, action string) (Verdict, error) {
+	return c.authorize(roles, resourceID, action, false, nil)
+}
+
+// AuthorizeScopes evaluates a check for a Connected Apps access token
+// against the policy in force, as (*Index).AuthorizeScopes does: the
+// token's scopes in place of roles, the policy's scopes in place of its
+// roles. It allocates, fails closed and logs as Authorize does.
+func (c *Cache) AuthorizeScopes(scopes []string, resourceID, action string) (Verdict, error) {
+	return c.authorize(scopes, resourceID, action, true, nil)
+}
+
+// authorize evaluates held roles (or scopes) with the policy in force and
+// an organization's custom roles (nil: none).
+func (c *Cache) authorize(held []string, resourceID, action string, scopes bool, org *orgRoles) (Verdict, error) {
 	if c == nil {
 		return Verdict{}, ErrUnavailable
 	}
@@ -129,7 +163,7 @@ func (c *Cache) Authorize(roles []string, resourceID, action string) (Verdict, e
 	if cur == nil {
 		return Verdict{}, c.unavailableError()
 	}
-	v, err := cur.index.Authorize(roles, resourceID, action)
+	v, err := cur.index.evaluate(held, resourceID, action, scopes, org)
 	if de, ok := err.(*DenialError); ok && de.Reason != ReasonNotGranted {
 		c.unknown.warn(de)
 	}
@@ -185,7 +219,7 @@ func (c *Cache) Refresh(ctx context.Context) error {
 // fetch is the refresh loop's fetch function: it fetches and compiles the
 // policy and, on success, puts it in force.
 func (c *Cache) fetch(ctx context.Context) error {
-	resp, err := c.client.GetPolicy(ctx)
+	resp, err := c.get(ctx)
 	if err == nil {
 		var x *Index
 		if x, err = Compile(resp.Policy); err == nil {
@@ -194,7 +228,7 @@ func (c *Cache) fetch(ctx context.Context) error {
 		}
 		err = fmt.Errorf("%w (request_id %s)", err, resp.RequestID)
 	}
-	err = fmt.Errorf("policy: fetch the RBAC policy: %w", err)
+	err = fmt.Errorf("policy: fetch the %s: %w", c.what, err)
 	if c.current.Load() == nil {
 		c.unavailable.Store(&unavailableError{cause: err})
 	}
@@ -208,10 +242,11 @@ func (c *Cache) install(x *Index, requestID string) {
 		return
 	}
 	c.unknown.reset()
-	c.log.Info("policy: RBAC policy loaded",
+	c.log.Info("policy: "+c.what+" loaded",
 		slog.Bool("changed", prev != nil),
 		slog.Int("roles", len(x.policy.Roles)),
 		slog.Int("resources", len(x.policy.Resources)),
+		slog.Int("scopes", len(x.policy.Scopes)),
 		slog.String("request_id", requestID))
 	for _, w := range x.warnings {
 		c.log.Warn("policy: the RBAC policy looks inconsistent; evaluating it as Stytch does", slog.String("warning", w))

@@ -14,4 +14,17 @@
 // resource wildcard. A check that names a resource or an action the policy's
 // resources do not define is denied, as Stytch denies it, but the error says
 // so (ErrUnknownResource, ErrUnknownAction), so that a typo in a rule shows.
+//
+// For a B2B project, B2BCache adds Stytch's tenancy rule (a check of
+// another organization than the session's is refused with ErrTenancy,
+// before any role is looked at) and each organization's custom roles,
+// which count after the project's roles for that organization's members
+// only. They are fetched on the organization's first check, cached,
+// refreshed once stale while the roles in force keep answering, and
+// bounded in number.
+//
+// Machine callers hold scopes rather than roles. RequireScopes reads
+// required scopes as Stytch's M2M authorization does (action:resource);
+// AuthorizeScopes evaluates a Connected Apps token's scopes against the
+// policy's scopes by the rule of roles.
 package policy

@@ -25,7 +25,32 @@ var (
 	ErrInvalidPolicy = errors.New("policy: invalid RBAC policy document")
 	// ErrInvalidConfig is wrapped by New's errors for a bad Config.
 	ErrInvalidConfig = errors.New("policy: invalid config")
+	// ErrTenancy is a B2B check whose organization is not the one of the
+	// session (or token) asking: refused before any role is looked at,
+	// whatever the roles. It also matches ErrDenied and
+	// client.ErrSessionAuthorizationTenancy, Stytch's error type for it;
+	// test it before ErrDenied to tell the two 403s apart.
+	ErrTenancy error = tenancyError{}
+	// ErrMissingScope is matched by a *ScopeError: the token lacks a scope
+	// a ScopeRequirement names (the 403 class; it also matches ErrDenied).
+	ErrMissingScope = errors.New("policy: required scope missing")
+	// ErrInvalidScope is wrapped by RequireScopes's errors for a scope it
+	// cannot require, and returned by Check for a list of granted scopes
+	// it will not read (longer than 128).
+	ErrInvalidScope = errors.New("policy: invalid scope")
 )
+
+// tenancyError is ErrTenancy's type: one value, so a refusal allocates
+// nothing.
+type tenancyError struct{}
+
+func (tenancyError) Error() string {
+	return "policy: tenancy: the check's organization is not the session's organization"
+}
+
+func (tenancyError) Is(target error) bool {
+	return target == ErrDenied || target == client.ErrSessionAuthorizationTenancy
+}
 
 // Reason says why a check was denied.
 type Reason uint8
@@ -59,8 +84,9 @@ func (r Reason) String() string {
 // DenialError is a denied check. It matches ErrDenied, and also
 // ErrUnknownResource or ErrUnknownAction when the rule names something the
 // policy does not define. It matches client.ErrConsumerSessionAuthorization
-// too, the error type Stytch answers for a denied authorization_check, so a
-// local and a remote denial can be handled alike.
+// and client.ErrSessionAuthorization too, the error types Stytch answers for
+// a denied consumer and B2B authorization_check, so a local and a remote
+// denial can be handled alike.
 //
 // A DenialError for a defined resource and action is shared by every check
 // that is denied the same way (that is how a denial costs no allocation): do
@@ -82,11 +108,12 @@ func (e *DenialError) Error() string {
 	return fmt.Sprintf("policy: permission denied: no role of the session grants %q on %q", e.Action, e.Resource)
 }
 
-// Is matches ErrDenied, client.ErrConsumerSessionAuthorization, and the
-// sentinel of an unknown resource or action.
+// Is matches ErrDenied, client.ErrConsumerSessionAuthorization,
+// client.ErrSessionAuthorization, and the sentinel of an unknown resource
+// or action.
 func (e *DenialError) Is(target error) bool {
 	switch target {
-	case ErrDenied, client.ErrConsumerSessionAuthorization:
+	case ErrDenied, client.ErrConsumerSessionAuthorization, client.ErrSessionAuthorization:
 		return true
 	case ErrUnknownResource:
 		return e.Reason == ReasonUnknownResource

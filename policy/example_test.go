@@ -72,3 +72,57 @@ func ExampleIndex_Authorize() {
 	// true true
 	// policy: permission denied: resource "invoice" is not defined in the RBAC policy (action "read")
 }
+
+// A B2BCache answers the checks of a B2B project's member sessions: the
+// tenancy rule first, then the project's roles and the organization's
+// custom roles (fetched on the organization's first check, then cached).
+func ExampleB2BCache_AuthorizeMember() {
+	ctx := context.Background()
+	srv := stytchtest.NewServer(stytchtest.Config{B2B: true})
+	defer srv.Close()
+	acme, _ := srv.CreateOrganization(ctx, stytchtest.OrganizationParams{Name: "Acme", Slug: "acme"})
+	globex, _ := srv.CreateOrganization(ctx, stytchtest.OrganizationParams{Name: "Globex", Slug: "globex"})
+	_ = srv.SetOrgPolicy(acme.OrganizationID, []client.PolicyRole{{RoleID: "archivist",
+		Permissions: []client.Permission{{ResourceID: "documents", Actions: []string{"delete"}}}}})
+
+	cache, err := policy.NewB2B(ctx, policy.B2BConfig{Client: srv.Client()})
+	if err != nil {
+		panic(err)
+	}
+	defer cache.Close()
+
+	// The member's organization and roles come from its session; the
+	// check's organization from the route (/orgs/{organization_id}/…).
+	check := policy.MemberCheck{
+		OrganizationID:        acme.OrganizationID,
+		SessionOrganizationID: acme.OrganizationID,
+		Roles:                 []string{"stytch_member", "archivist"},
+		ResourceID:            "documents",
+		Action:                "delete",
+	}
+	v, err := cache.AuthorizeMember(ctx, check)
+	fmt.Println(v.GrantingRoles(), err)
+
+	check.OrganizationID = globex.OrganizationID // another tenant
+	_, err = cache.AuthorizeMember(ctx, check)
+	fmt.Println(errors.Is(err, policy.ErrTenancy))
+	// Output:
+	// [archivist] <nil>
+	// true
+}
+
+// A ScopeRequirement is what a route asks of a machine caller's access
+// token, with Stytch's action:resource reading of scopes.
+func ExampleRequireScopes() {
+	required, err := policy.RequireScopes("read:users")
+	if err != nil {
+		panic(err) // a scope that cannot be required, such as "*:users"
+	}
+	fmt.Println(required.Check([]string{"read:*"}))
+	err = required.Check([]string{"*:users", "write:users"})
+	var missing *policy.ScopeError
+	fmt.Println(errors.As(err, &missing), missing.Required)
+	// Output:
+	// <nil>
+	// true read:users
+}

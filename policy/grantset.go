@@ -11,7 +11,11 @@ type grantSet struct {
 	lookup map[string]struct{} // built once roles outgrows linearMax
 }
 
+// has reports whether role is in the set; a nil set holds nothing.
 func (g *grantSet) has(role string) bool {
+	if g == nil {
+		return false
+	}
 	if g.lookup != nil {
 		_, ok := g.lookup[role]
 		return ok

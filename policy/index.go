@@ -25,6 +25,8 @@ type resourceEntry struct {
 	// wildcard is the roles granting "*" on the resource: what grants an
 	// action that actions does not hold.
 	wildcard grantSet
+	// scopeWildcard is the same for the policy's scopes.
+	scopeWildcard grantSet
 }
 
 // actionEntry is one (resource, action) pair.
@@ -34,6 +36,8 @@ type actionEntry struct {
 	defined bool
 	// grant is the roles granting the action, explicitly or by "*".
 	grant grantSet
+	// scopeGrant is the scopes granting the action, explicitly or by "*".
+	scopeGrant grantSet
 	// denial is the error of every check of this pair that no role grants,
 	// made once so that a denial costs no allocation.
 	denial *DenialError
@@ -74,33 +78,63 @@ func Compile(p *client.Policy) (*Index, error) {
 			x.warnf("role %q is defined more than once; its permissions are merged", role.RoleID)
 		}
 		seenRoles[role.RoleID] = true
-		for _, perm := range role.Permissions {
-			e := x.resource(perm.ResourceID)
-			if !e.defined {
-				x.warnf("role %q has a permission on resource %q, which the policy's resources do not define", role.RoleID, perm.ResourceID)
-			}
-			for _, a := range perm.Actions {
-				if a == "*" {
-					e.wildcard.add(role.RoleID)
-					continue
-				}
-				ae := e.action(a)
-				if e.defined && !ae.defined {
-					x.warnf("role %q has a permission for action %q on resource %q, which does not define that action", role.RoleID, a, perm.ResourceID)
-				}
-				ae.grant.add(role.RoleID)
-			}
+		x.grant("role", role.RoleID, role.Permissions, false)
+	}
+	seenScopes := make(map[string]bool, len(x.policy.Scopes))
+	for _, sc := range x.policy.Scopes {
+		if seenScopes[sc.Scope] {
+			x.warnf("scope %q is defined more than once; its permissions are merged", sc.Scope)
 		}
+		seenScopes[sc.Scope] = true
+		x.grant("scope", sc.Scope, sc.Permissions, true)
 	}
 	for id, e := range x.resources {
 		for a, ae := range e.actions {
 			for _, r := range e.wildcard.roles {
 				ae.grant.add(r)
 			}
+			for _, sc := range e.scopeWildcard.roles {
+				ae.scopeGrant.add(sc)
+			}
 			ae.denial = &DenialError{Resource: id, Action: a, Reason: denialReason(e, ae)}
 		}
 	}
 	return x, nil
+}
+
+// grant records what one role (or scope) grants.
+func (x *Index) grant(kind, id string, perms []client.Permission, scope bool) {
+	for _, perm := range perms {
+		e := x.resource(perm.ResourceID)
+		if !e.defined {
+			x.warnf("%s %q has a permission on resource %q, which the policy's resources do not define", kind, id, perm.ResourceID)
+		}
+		for _, a := range perm.Actions {
+			if a == "*" {
+				e.wildcardOf(scope).add(id)
+				continue
+			}
+			ae := e.action(a)
+			if e.defined && !ae.defined {
+				x.warnf("%s %q has a permission for action %q on resource %q, which does not define that action", kind, id, a, perm.ResourceID)
+			}
+			ae.grantOf(scope).add(id)
+		}
+	}
+}
+
+func (e *resourceEntry) wildcardOf(scope bool) *grantSet {
+	if scope {
+		return &e.scopeWildcard
+	}
+	return &e.wildcard
+}
+
+func (ae *actionEntry) grantOf(scope bool) *grantSet {
+	if scope {
+		return &ae.scopeGrant
+	}
+	return &ae.grant
 }
 
 func denialReason(e *resourceEntry, ae *actionEntry) Reason {
@@ -155,26 +189,46 @@ func (x *Index) Authorize(roles []string, resourceID, action string) (Verdict, e
 	if x == nil {
 		return Verdict{}, ErrUnavailable
 	}
+	return x.evaluate(roles, resourceID, action, false, nil)
+}
+
+// AuthorizeScopes evaluates a check for a Connected Apps access token by
+// Stytch's scope-based RBAC: the same rule as Authorize, with the token's
+// scopes in place of roles and the policy's scopes in place of its roles.
+// The Verdict's GrantingRoles lists the granting scopes. It allocates as
+// Authorize does. A nil Index returns ErrUnavailable.
+func (x *Index) AuthorizeScopes(scopes []string, resourceID, action string) (Verdict, error) {
+	if x == nil {
+		return Verdict{}, ErrUnavailable
+	}
+	return x.evaluate(scopes, resourceID, action, true, nil)
+}
+
+// evaluate is Stytch's algorithm for the held roles (or scopes): granted
+// when one of them grants action on resourceID in the policy, or in the
+// organization's custom roles org (nil: none).
+func (x *Index) evaluate(held []string, resourceID, action string, scopes bool, org *orgRoles) (Verdict, error) {
+	var grant *grantSet
 	e := x.resources[resourceID]
-	if e == nil {
-		return Verdict{}, &DenialError{Resource: resourceID, Action: action, Reason: ReasonUnknownResource}
+	var ae *actionEntry
+	if e != nil {
+		grant = e.wildcardOf(scopes)
+		if ae = e.actions[action]; ae != nil {
+			grant = ae.grantOf(scopes)
+		}
 	}
-	grant := &e.wildcard
-	ae := e.actions[action]
-	if ae != nil {
-		grant = &ae.grant
-	}
-	for _, r := range roles {
-		if grant.has(r) {
-			return Verdict{roles: roles, grant: grant}, nil
+	orgGrant := org.lookup(resourceID, action)
+	for _, r := range held {
+		if grant.has(r) || orgGrant.has(r) {
+			return Verdict{roles: held, grant: grant, org: orgGrant}, nil
 		}
 	}
 	if ae != nil {
 		return Verdict{}, ae.denial
 	}
-	reason := ReasonUnknownAction
-	if !e.defined {
-		reason = ReasonUnknownResource
+	reason := ReasonUnknownResource
+	if e != nil && e.defined {
+		reason = ReasonUnknownAction
 	}
 	return Verdict{}, &DenialError{Resource: resourceID, Action: action, Reason: reason}
 }

@@ -30,9 +30,9 @@ func Jitter(d time.Duration, spread int) time.Duration {
 	return d - rand.N(d/time.Duration(spread)+1)
 }
 
-// backoff is the nominal wait after the n-th failure in a row (n ≥ 1):
+// Backoff is the nominal wait after the n-th failure in a row (n ≥ 1):
 // first doubled n−1 times, at most ceiling.
-func backoff(first, ceiling time.Duration, n int) time.Duration {
+func Backoff(first, ceiling time.Duration, n int) time.Duration {
 	d := first
 	for i := 1; i < n && d < ceiling; i++ {
 		d *= 2

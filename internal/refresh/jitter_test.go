@@ -47,8 +47,8 @@ func TestBackoffDoublesUpToTheCeiling(t *testing.T) {
 		{time.Second, time.Millisecond, 1, time.Millisecond},
 		{time.Hour, time.Hour, 3, time.Hour},
 	} {
-		if got := backoff(c.first, c.ceiling, c.n); got != c.want {
-			t.Errorf("backoff(%s, %s, %d) = %s, want %s", c.first, c.ceiling, c.n, got, c.want)
+		if got := Backoff(c.first, c.ceiling, c.n); got != c.want {
+			t.Errorf("Backoff(%s, %s, %d) = %s, want %s", c.first, c.ceiling, c.n, got, c.want)
 		}
 	}
 }

@@ -203,7 +203,7 @@ func (l *Loop) finish(f *Fetch, err error) {
 	} else {
 		l.lastErr = err
 		l.failures++
-		retryIn = Jitter(backoff(l.cfg.RetryInterval, l.cfg.MaxRetryInterval, l.failures), BackoffSpread)
+		retryIn = Jitter(Backoff(l.cfg.RetryInterval, l.cfg.MaxRetryInterval, l.failures), BackoffSpread)
 		l.notBefore = now.Add(retryIn)
 		l.due = time.Now().Add(retryIn)
 	}

@@ -116,7 +116,7 @@ func TestStartDegradedRetriesWithBackoff(t *testing.T) {
 		var reported []int
 		cfg := testConfig
 		cfg.OnFailure = func(err error, failures int, retryIn time.Duration) {
-			if !errors.Is(err, errDown) || !within(retryIn, backoff(time.Second, 30*time.Second, failures), BackoffSpread) {
+			if !errors.Is(err, errDown) || !within(retryIn, Backoff(time.Second, 30*time.Second, failures), BackoffSpread) {
 				t.Errorf("OnFailure(%v, %d, %s)", err, failures, retryIn)
 			}
 			mu.Lock()
