@@ -35,7 +35,7 @@ func (s *Set) finish(f *flight, keys map[string]*rsa.PublicKey, skipped []skippe
 	s.mu.Lock()
 	s.inflight = nil
 	if err == nil {
-		s.keys.Store(&keys)
+		s.publishLocked(keys)
 		s.lastSuccess, s.lastErr, s.failures, s.nextAttempt = now, nil, 0, time.Time{}
 		s.nextRefresh = now.Add(jitterBelow(s.cfg.RefreshInterval))
 	} else {
@@ -66,6 +66,34 @@ func (s *Set) finish(f *flight, keys map[string]*rsa.PublicKey, skipped []skippe
 		s.log.Warn("jwks: fetch failed; keys in force kept", "url", s.cfg.URL, "error", err,
 			"holding_keys", held, "retry_in", retry)
 	}
+}
+
+// publishLocked puts keys in force under the next generation, unless they
+// are the keys already in force (the fetcher hands back the same keys for an
+// unchanged body). s.mu must be held.
+func (s *Set) publishLocked(keys map[string]*rsa.PublicKey) {
+	cur := s.keys.Load()
+	if cur == nil {
+		s.keys.Store(&keyring{keys: keys, gen: 1})
+		return
+	}
+	if !sameKeys(cur.keys, keys) {
+		s.keys.Store(&keyring{keys: keys, gen: cur.gen + 1})
+	}
+}
+
+// sameKeys reports whether a and b hold the same *rsa.PublicKey under the
+// same kids.
+func sameKeys(a, b map[string]*rsa.PublicKey) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for kid, pub := range a {
+		if b[kid] != pub {
+			return false
+		}
+	}
+	return true
 }
 
 // retryDelay is the backoff after the n-th consecutive failure: RetryInterval
