@@ -97,7 +97,7 @@ func TestGenerationMovesWhenTheKeysChange(t *testing.T) {
 	down := func() { srv.setAnswer(http.StatusServiceUnavailable, nil) }
 	refresh := func() {
 		t.Helper()
-		clock.Advance(time.Hour) // past MinRefreshInterval and the failure backoff
+		clock.Advance(time.Hour)                 // past MinRefreshInterval and the failure backoff
 		_, _ = s.Key(t.Context(), "kid-unknown") // an unknown kid triggers a fetch
 	}
 	type held struct{ a, b bool }
