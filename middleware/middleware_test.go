@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -94,6 +95,43 @@ func TestKeyRotation(t *testing.T) {
 	traffic.Wait()
 	if n := e.count("jwks") - fetches; n != 1 {
 		t.Fatalf("%d JWKS fetches for the rotation, want 1", n)
+	}
+}
+
+// TestDroppedKeyEndsCachedJWTs: a JWT verified under a key, and cached,
+// is refused as soon as the key set in force no longer holds that key,
+// whatever exp its signer chose (here one a leaked key would choose), on
+// every path that verifies JWTs locally.
+func TestDroppedKeyEndsCachedJWTs(t *testing.T) {
+	e := newEnv(t, envOptions{roles: []string{"admin"}, config: func(c *Config) { c.JWKSMinRefreshInterval = time.Millisecond }})
+	claims := e.claims()
+	claims["exp"] = e.srv.Now().AddDate(100, 0, 0).Unix()
+	leaked := e.sign(nil, claims, "") // the current key, about to be dropped
+	local := func() error {
+		_, err := e.auth.AuthenticateJWTLocal(t.Context(), AuthenticateJWTLocalParams{SessionJWT: leaked})
+		return err
+	}
+	for range 3 { // cached from its second verification on
+		e.call(routeRequired, bearer(leaked)).want(t, 200, "")
+		e.call(routeDelete, bearer(leaked)).want(t, 200, "")
+		if err := local(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	e.srv.RotateKeys()
+	e.srv.DropOldKeys()
+	// A JWT of the new key refetches the key set (its kid is unknown).
+	fresh := e.newSession(60)
+	waitFor(t, func() bool { return e.call(routeRequired, bearer(fresh.SessionJWT)).status == 200 })
+
+	e.call(routeRequired, bearer(leaked)).want(t, 401, ErrInvalidToken)
+	e.call(routeDelete, bearer(leaked)).want(t, 401, ErrInvalidToken)
+	if err := local(); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("AuthenticateJWTLocal with the dropped key's JWT: %v, want ErrInvalidToken", err)
+	}
+	if n := e.count("authenticate"); n != 0 {
+		t.Fatalf("%d sessions/authenticate calls, want none", n)
 	}
 }
 
