@@ -190,6 +190,54 @@ func TestStytchDownAtStart(t *testing.T) {
 	t.Logf("keys fetched %v after Stytch came back", time.Since(back).Round(time.Millisecond))
 }
 
+// TestClosedRefusesEverything: once Close is called, every request is
+// answered 503 and every call refused with ErrUnavailable: JWTs the held
+// keys would verify, JWTs and opaque tokens the caches hold, anonymous
+// requests to Optional routes alike. Nothing reaches Stytch.
+func TestClosedRefusesEverything(t *testing.T) {
+	e := newEnv(t, envOptions{roles: []string{"admin"}})
+	jwt, token := e.grant.SessionJWT, e.grant.SessionToken
+	requests := []struct {
+		route string
+		opts  []reqOption
+	}{
+		{routeRequired, []reqOption{bearer(jwt)}},
+		{routeRequired, []reqOption{cookie(DefaultJWTCookie, jwt)}},
+		{routeRequired, []reqOption{cookie(DefaultTokenCookie, token)}},
+		{routeOptional, []reqOption{bearer(jwt)}},
+		{routeOptional, nil},
+		{routeDelete, []reqOption{bearer(jwt)}},
+		{routeChainRead, []reqOption{bearer(jwt)}},
+		{routeAuthorize, []reqOption{bearer(jwt)}},
+	}
+	for range 2 { // the second round is answered from the caches
+		for _, rq := range requests {
+			e.call(rq.route, rq.opts...).want(t, 200, "")
+		}
+	}
+	if err := e.auth.Close(); err != nil {
+		t.Fatal(err)
+	}
+	jwks, remote := e.count("jwks"), e.count("authenticate")
+	for _, rq := range requests {
+		r := e.call(rq.route, rq.opts...)
+		if r.status != 503 {
+			t.Errorf("%s %d options after Close: %d %s, want 503", rq.route, len(rq.opts), r.status, r.body)
+			continue
+		}
+		r.want(t, 503, ErrUnavailable)
+	}
+	if _, err := e.auth.AuthenticateJWT(t.Context(), AuthenticateJWTParams{SessionJWT: jwt}); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("AuthenticateJWT after Close: %v, want ErrUnavailable", err)
+	}
+	if _, err := e.auth.AuthenticateJWTLocal(t.Context(), AuthenticateJWTLocalParams{SessionJWT: jwt}); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("AuthenticateJWTLocal after Close: %v, want ErrUnavailable", err)
+	}
+	if e.count("jwks") != jwks || e.count("authenticate") != remote {
+		t.Error("a closed Authenticator called Stytch")
+	}
+}
+
 // TestCloseStopsEverything: after Close (with a policy cache created on
 // first use, remote calls made and keys fetched), no goroutine is left.
 func TestCloseStopsEverything(t *testing.T) {
