@@ -1,0 +1,60 @@
+package jwtverify
+
+import (
+	"errors"
+	"testing"
+)
+
+// TestSessionShape: the shape of the session claim names every member the
+// verifier decodes, at every depth, by the names Stytch signs; a name in
+// another case is refused there, an unknown one is not.
+func TestSessionShape(t *testing.T) {
+	// at is the shape of the value at path ("[]": an array's elements).
+	at := func(path ...string) *shape {
+		s := sessionShape
+		for _, name := range path {
+			if name == "[]" {
+				s = s.element()
+			} else {
+				s, _ = s.member(name)
+			}
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		path []string
+		name string
+		err  error
+	}{
+		{nil, "roles", nil},
+		{nil, "id", nil},
+		{nil, "expires_at", nil},
+		{nil, "Roles", errCaseName},
+		{nil, "ROLES", errCaseName},
+		{nil, "roleſ", errCaseName},
+		{nil, "role", nil},
+		{nil, "custom", nil},
+		{[]string{"attributes"}, "ip_address", nil},
+		{[]string{"attributes"}, "User_Agent", errCaseName},
+		{[]string{"authentication_factors", "[]"}, "delivery_method", nil},
+		{[]string{"authentication_factors", "[]"}, "EMAIL_FACTOR", errCaseName},
+		{[]string{"authentication_factors", "[]", "email_factor"}, "email_address", nil},
+		{[]string{"authentication_factors", "[]", "email_factor"}, "Email_Address", errCaseName},
+		{[]string{"authentication_factors", "[]", "google_oauth_factor"}, "ID", errCaseName},
+	} {
+		s := at(tc.path...)
+		if s == nil {
+			t.Fatalf("%v: no shape", tc.path)
+		}
+		if _, err := s.member(tc.name); !errors.Is(err, tc.err) {
+			t.Errorf("%v / %q: %v, want %v", tc.path, tc.name, err, tc.err)
+		}
+	}
+	// Values that read their own JSON, and anything but structs and
+	// arrays of them, have no shape: only duplicates are refused in them.
+	for _, path := range [][]string{{"started_at"}, {"roles"}, {"authentication_factors", "[]", "last_authenticated_at"}} {
+		if at(path...) != nil {
+			t.Errorf("%v has a shape", path)
+		}
+	}
+}
