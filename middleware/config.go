@@ -119,7 +119,8 @@ type Config struct {
 	// signature check (default 10,000 entries; negative disables it). A JWT
 	// enters it on its second verification, so tokens used once never
 	// occupy it. An entry never outlives the JWT's exp, nor its MaxTokenAge
-	// deadline.
+	// deadline, nor its key: a hit is refused once the JWT's kid is no
+	// longer in the key set in force.
 	VerifiedJWTCacheSize int
 	// RemoteTimeout bounds one remote authentication, shared by every
 	// request waiting for it (default DefaultRemoteTimeout, 5 s). A request
