@@ -248,7 +248,10 @@ func skipObject(d []byte, pos, depth int, sh *shape) (int, error) {
 	if pos < len(d) && d[pos] == '}' {
 		return pos + 1, nil
 	}
-	var names nameSet
+	var (
+		seen  uint64  // the fields of sh this object has shown
+		names nameSet // the names of its other members
+	)
 	for {
 		if pos >= len(d) || d[pos] != '"' {
 			return 0, errSyntax
@@ -265,12 +268,22 @@ func skipObject(d []byte, pos, depth int, sh *shape) (int, error) {
 		} else {
 			name = bytesString(d[pos+1 : end-1])
 		}
-		if names.add(name) {
-			return 0, errDupName
-		}
-		member, err := sh.member(name)
+		field, err := sh.member(name)
 		if err != nil {
 			return 0, err
+		}
+		var member *shape
+		switch {
+		case field != nil && field.bit != 0:
+			if seen&field.bit != 0 {
+				return 0, errDupName
+			}
+			seen |= field.bit
+			member = field.shape
+		case names.add(name):
+			return 0, errDupName
+		case field != nil:
+			member = field.shape
 		}
 		pos = skipSpace(d, end)
 		if pos >= len(d) || d[pos] != ':' {

@@ -16,8 +16,21 @@ import (
 // (duplicates being refused everywhere). A nil *shape is any other value:
 // a string, a number, a map, a value that decodes itself.
 type shape struct {
-	fields map[string]*shape // a struct's fields by JSON name
-	elem   *shape            // an array's (slice's) elements
+	// byLen holds a struct's fields, indexed by the length of their JSON
+	// names: a member is found with an index and a string comparison or
+	// two, cheaper than hashing its name (this runs for every member of
+	// every session claim on a token's first sight). nil for an array.
+	byLen [][]shapeField
+	elem  *shape // an array's (slice's) elements
+}
+
+// shapeField is a struct field: its JSON name, the shape of its value, and
+// its bit in a set of the fields an object has shown (0 for fields beyond
+// the 64th, which are tracked with the names of unknown members instead).
+type shapeField struct {
+	name  string
+	shape *shape
+	bit   uint64
 }
 
 // sessionShape is the shape of the session claim, as the verifier decodes
@@ -36,8 +49,9 @@ func shapeOf(t reflect.Type) *shape {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		s := &shape{fields: make(map[string]*shape, t.NumField())}
-		addFields(s, t)
+		s := &shape{}
+		n := 0
+		addFields(s, t, &n)
 		return s
 	case reflect.Slice, reflect.Array:
 		if elem := shapeOf(t.Elem()); elem != nil {
@@ -50,7 +64,7 @@ func shapeOf(t reflect.Type) *shape {
 // addFields adds the fields of struct type t to s, under the names
 // encoding/json gives them; an untagged embedded struct's fields are
 // promoted, as encoding/json does.
-func addFields(s *shape, t reflect.Type) {
+func addFields(s *shape, t reflect.Type, n *int) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -59,7 +73,7 @@ func addFields(s *shape, t reflect.Type) {
 		}
 		name, _, _ := strings.Cut(tag, ",")
 		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			addFields(s, f.Type)
+			addFields(s, f.Type, n)
 			continue
 		}
 		if !f.IsExported() {
@@ -68,23 +82,40 @@ func addFields(s *shape, t reflect.Type) {
 		if name == "" {
 			name = f.Name
 		}
-		s.fields[name] = shapeOf(f.Type)
+		for len(s.byLen) <= len(name) {
+			s.byLen = append(s.byLen, nil)
+		}
+		var bit uint64
+		if *n < 64 {
+			bit = 1 << *n
+		}
+		*n++
+		s.byLen[len(name)] = append(s.byLen[len(name)], shapeField{name: name, shape: shapeOf(f.Type), bit: bit})
 	}
 }
 
-// member returns the shape of the member called name of an object of shape
-// s, or errCaseName when s is a struct's and name differs from one of its
-// fields' only in case.
-func (s *shape) member(name string) (*shape, error) {
-	if s == nil || s.fields == nil {
+// member returns the field called name of an object of shape s (nil when
+// there is none), or errCaseName when s is a struct's and name differs from
+// one of its fields' only in case.
+func (s *shape) member(name string) (*shapeField, error) {
+	if s == nil || s.byLen == nil {
 		return nil, nil
 	}
-	if f, ok := s.fields[name]; ok {
-		return f, nil
+	if len(name) < len(s.byLen) {
+		fields := s.byLen[len(name)]
+		for i := range fields {
+			if fields[i].name == name {
+				return &fields[i], nil
+			}
+		}
 	}
-	for known := range s.fields {
-		if strings.EqualFold(name, known) { // encoding/json's rule
-			return nil, fmt.Errorf("%w: %s for %s", errCaseName, quoteShort(name), quoteShort(known))
+	// Not a field. Folding may change a name's length (ſ folds to s), so
+	// every field is compared.
+	for _, fields := range s.byLen {
+		for _, f := range fields {
+			if strings.EqualFold(name, f.name) { // encoding/json's rule
+				return nil, fmt.Errorf("%w: %s for %s", errCaseName, quoteShort(name), quoteShort(f.name))
+			}
 		}
 	}
 	return nil, nil

@@ -15,8 +15,10 @@ func TestSessionShape(t *testing.T) {
 		for _, name := range path {
 			if name == "[]" {
 				s = s.element()
+			} else if f, _ := s.member(name); f != nil {
+				s = f.shape
 			} else {
-				s, _ = s.member(name)
+				s = nil
 			}
 		}
 		return s
