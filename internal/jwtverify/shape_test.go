@@ -2,6 +2,8 @@ package jwtverify
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"testing"
 )
 
@@ -57,6 +59,31 @@ func TestSessionShape(t *testing.T) {
 	for _, path := range [][]string{{"started_at"}, {"roles"}, {"authentication_factors", "[]", "last_authenticated_at"}} {
 		if at(path...) != nil {
 			t.Errorf("%v has a shape", path)
+		}
+	}
+}
+
+// TestShapeOfAWideStruct: beyond 64 fields, duplicates are still refused
+// and case variants still caught (the set of names takes over from the
+// bits).
+func TestShapeOfAWideStruct(t *testing.T) {
+	var fields []reflect.StructField
+	for i := range 70 {
+		fields = append(fields, reflect.StructField{
+			Name: fmt.Sprintf("F%d", i), Type: reflect.TypeFor[int](), Tag: reflect.StructTag(fmt.Sprintf(`json:"f%d"`, i)),
+		})
+	}
+	sh := shapeOf(reflect.StructOf(fields))
+	for in, want := range map[string]error{
+		`{"f0":1,"f63":2,"f64":3,"f69":4,"x":5}`: nil,
+		`{"f0":1,"f0":2}`:                        errDupName,
+		`{"f63":1,"f63":2}`:                      errDupName,
+		`{"f69":1,"f69":2}`:                      errDupName,
+		`{"x":1,"x":2}`:                          errDupName,
+		`{"F69":1}`:                              errCaseName,
+	} {
+		if _, err := skipValue([]byte(in), 0, 1, sh); !errors.Is(err, want) {
+			t.Errorf("%s: %v, want %v", in, err, want)
 		}
 	}
 }
