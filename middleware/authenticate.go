@@ -127,6 +127,9 @@ type AuthenticateJWTParams struct {
 // or malformed token is refused without an upstream call, and a local
 // authorization denial is final.
 func (a *Authenticator) AuthenticateJWT(ctx context.Context, p AuthenticateJWTParams) (*Auth, error) {
+	if err := a.checkOpen(); err != nil {
+		return nil, err
+	}
 	age, err := a.checkParams(p.SessionJWT, p.MaxTokenAge)
 	if err != nil {
 		return nil, err
@@ -179,6 +182,9 @@ type AuthenticateJWTLocalParams struct {
 // ErrTokenTooOld, where AuthenticateJWT would go remote. It may fetch the
 // JWKS (ErrUnavailable when it cannot), never sessions/authenticate.
 func (a *Authenticator) AuthenticateJWTLocal(ctx context.Context, p AuthenticateJWTLocalParams) (*Auth, error) {
+	if err := a.checkOpen(); err != nil {
+		return nil, err
+	}
 	age, err := a.checkParams(p.SessionJWT, p.MaxTokenAge)
 	if err != nil {
 		return nil, err

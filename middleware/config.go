@@ -119,7 +119,8 @@ type Config struct {
 	// signature check (default 10,000 entries; negative disables it). A JWT
 	// enters it on its second verification, so tokens used once never
 	// occupy it. An entry never outlives the JWT's exp, nor its MaxTokenAge
-	// deadline.
+	// deadline, nor its key: a hit is refused once the JWT's kid is no
+	// longer in the key set in force.
 	VerifiedJWTCacheSize int
 	// RemoteTimeout bounds one remote authentication, shared by every
 	// request waiting for it (default DefaultRemoteTimeout, 5 s). A request
@@ -211,11 +212,12 @@ type Authenticator struct {
 	observer     Observer
 
 	// Lifecycle: base is cancelled by Close, which then waits for the remote
-	// calls in flight (inflight) to end.
+	// calls in flight (inflight) to end. closed is set under mu (so that no
+	// call enters once Close waits) and read without it by every request.
 	base      context.Context
 	cancel    context.CancelFunc
 	mu        sync.Mutex
-	closed    bool
+	closed    atomic.Bool
 	inflight  sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
@@ -356,7 +358,7 @@ func acceptedIssuers(c *client.Client, extra []string) []string {
 func (a *Authenticator) enter() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.closed {
+	if a.closed.Load() {
 		return false
 	}
 	a.inflight.Add(1)
@@ -366,14 +368,27 @@ func (a *Authenticator) enter() bool {
 // errClosed is the cause of refusals after Close.
 var errClosed = errors.New("authenticator is closed")
 
+// checkOpen refuses every request once Close has been called: a closed
+// Authenticator no longer keeps its keys or caches fresh, so it vouches for
+// nothing, not even a JWT it could still verify with the keys it holds.
+func (a *Authenticator) checkOpen() error {
+	if a.closed.Load() {
+		return newError(ErrUnavailable, errClosed)
+	}
+	return nil
+}
+
 // Close stops everything the Authenticator started: remote calls in flight
 // are cancelled and waited for, the JWKS refresher stops, and a policy
 // cache it created is closed (one passed in Config.Policy is left open).
-// Requests that arrive afterwards are answered 503. Close is idempotent.
+// Every request that arrives afterwards, and every AuthenticateJWT,
+// AuthenticateJWTLocal, Authorize or Revoke call, is refused with
+// ErrUnavailable (503), even one with a JWT the keys still held would
+// verify or a credential in a cache: it fails closed. Close is idempotent.
 func (a *Authenticator) Close() error {
 	a.closeOnce.Do(func() {
 		a.mu.Lock()
-		a.closed = true
+		a.closed.Store(true)
 		ownPolicy := a.ownPolicy
 		a.mu.Unlock()
 		a.cancel()

@@ -59,37 +59,66 @@ type Auth struct {
 // authKey is the context key of the Auth record.
 type authKey struct{}
 
+// recordKey is the context key of the innermost authContext itself, for
+// RequireAction and Authorize to learn who established the record.
+type recordKey struct{}
+
 // authContext carries an Auth record. It is a context of its own rather
 // than context.WithValue so that the record and the context it lives in
 // are one allocation on the request path.
 type authContext struct {
 	context.Context
 	auth Auth
+	// by is the Authenticator that verified the session; nil for a record
+	// NewContext stored.
+	by *Authenticator
 }
 
 // Value returns the Auth record for the package's key and defers to the
 // parent for every other key.
 func (c *authContext) Value(key any) any {
-	if _, ok := key.(authKey); ok {
+	switch key.(type) {
+	case authKey:
 		return &c.auth
+	case recordKey:
+		return c
 	}
 	return c.Context.Value(key)
 }
 
-// withAuth returns ctx carrying a copy of auth.
-func withAuth(ctx context.Context, auth Auth) context.Context {
-	return &authContext{Context: ctx, auth: auth}
+// withAuth returns ctx carrying a copy of auth, a session a verified.
+func (a *Authenticator) withAuth(ctx context.Context, auth Auth) context.Context {
+	return &authContext{Context: ctx, auth: auth, by: a}
 }
 
-// NewContext returns ctx carrying auth, as the middleware stores it. It is
-// meant for tests of handlers that read the session with FromContext and
-// the accessors; the middleware itself also trusts a record put there, so
-// only code in the process can use it.
+// verifiedHere returns the Auth record of ctx when a verified its session
+// itself: the innermost record, stored by a's Handler, Optional or
+// RequireAction. A record stored by another Authenticator (another
+// project, whose sessions a does not accept) or by NewContext is not
+// returned, so that a's checks never rest on a session a did not verify.
+func (a *Authenticator) verifiedHere(ctx context.Context) (*Auth, bool) {
+	c, _ := ctx.Value(recordKey{}).(*authContext)
+	if c == nil || c.by != a || c.auth.Session == nil {
+		return nil, false
+	}
+	return &c.auth, true
+}
+
+// NewContext returns ctx carrying auth, for tests of handlers that read
+// the session with FromContext and the accessors (SessionFrom, UserID,
+// Roles, JWT, VerdictFrom, VerificationFrom).
+//
+// The middleware itself never trusts such a record: RequireAction and
+// Authorize rely only on a session their own Authenticator verified, and
+// authenticate the request's credential otherwise, so a record put there
+// grants nothing (a request without a credential gets 401). To test a
+// route behind RequireAction, send real credentials, e.g. JWTs of the
+// stytchtest emulator, or call the handler behind it directly.
 func NewContext(ctx context.Context, auth *Auth) context.Context {
 	if auth == nil {
 		return ctx
 	}
-	return withAuth(ctx, *auth)
+	return &authContext{Context: ctx, auth: *auth}
 }
 
 // FromContext returns the request's Auth record, if the middleware (or

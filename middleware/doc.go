@@ -11,6 +11,13 @@
 // Handlers read the session with FromContext, SessionFrom, UserID, Roles,
 // JWT and VerdictFrom; NewContext puts one in a context for handler tests.
 //
+// An Authenticator trusts only sessions it verified itself: RequireAction
+// and Authorize reuse the session that the same Authenticator's Handler,
+// Optional or RequireAction stored earlier in the chain, and otherwise
+// authenticate the request's credential themselves. A session stored by
+// another Authenticator (another Stytch project) or by NewContext grants
+// nothing.
+//
 // # Credentials
 //
 // By default a request's credential is taken from, in order, the
@@ -55,7 +62,8 @@
 // missing or bad credential, with an RFC 6750 WWW-Authenticate challenge;
 // 403 for a refused cross-origin request or a denied authorization; 503
 // when Stytch or the RBAC policy was needed and unavailable — never a pass,
-// and never a 401 that blames the user. The body is JSON
+// and never a 401 that blames the user; and 503 for every request once the
+// Authenticator is closed. The body is JSON
 // {"status_code", "error_type", "error_message"} and never echoes the
 // credential. Config.ErrorHandler, Config.Logger and Config.Observer
 // customise the answer, explain refusals and feed metrics.

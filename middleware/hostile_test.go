@@ -551,6 +551,63 @@ func TestHostileTimeClaims(t *testing.T) {
 	}
 }
 
+// TestHostileSessionClaimMembers: in a JWT signed by the project's own key
+// (so that only the JSON decides), the session claim is read by exact
+// member names, and no object the verifier reads may hold a member twice:
+// "ROLES", or "roles" twice, never turns a reader into an admin, on any
+// route; such a JWT is refused outright (401), never sent to Stytch.
+func TestHostileSessionClaimMembers(t *testing.T) {
+	e := hostileEnv(t, 0) // the user is a reader
+	raw, err := json.Marshal(e.claims()[stytchtest.SessionClaim])
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := string(raw)
+	// rewritten signs the claims with the session claim's JSON rewritten
+	// (old must occur in it), and extra top-level claims.
+	rewritten := func(old, new string, extra map[string]any) reqOption {
+		t.Helper()
+		if !strings.Contains(session, old) {
+			t.Fatalf("the session claim lacks %s: %s", old, session)
+		}
+		c := e.claims()
+		c[stytchtest.SessionClaim] = json.RawMessage(strings.Replace(session, old, new, 1))
+		for name, v := range extra {
+			c[name] = v
+		}
+		return bearer(e.sign(nil, c, ""))
+	}
+	const roles = `"roles":["stytch_user","reader"]`
+	for _, tc := range []struct {
+		name string
+		opt  reqOption
+		code Code
+	}{
+		{"roles then ROLES", rewritten(roles, roles+`,"ROLES":["stytch_user","admin"]`, nil), ErrInvalidToken},
+		{"ROLES alone", rewritten(roles, `"ROLES":["stytch_user","admin"]`, nil), ErrInvalidToken},
+		{"Roles via an escape", rewritten(roles, roles+`,"\u0052oles":["stytch_user","admin"]`, nil), ErrInvalidToken},
+		{"roles twice", rewritten(roles, roles+`,"roles":["stytch_user","admin"]`, nil), ErrMalformedCredential},
+		{"a factor's member twice", rewritten(`"delivery_method":"email"`, `"delivery_method":"sms","delivery_method":"email"`, nil), ErrMalformedCredential},
+		{"an attribute in another case", rewritten(`"ip_address":""`, `"ip_address":"","IP_ADDRESS":"203.0.113.9"`, nil), ErrInvalidToken},
+		{"a custom claim's member twice", rewritten(roles, roles, map[string]any{"tenant": json.RawMessage(`{"id":"a","id":"b"}`)}), ErrMalformedCredential},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, route := range []string{routeRequired, routeDelete} {
+				r := e.call(route, tc.opt)
+				r.want(t, http.StatusUnauthorized, tc.code)
+				checkRefusal(t, r, tc.code)
+			}
+		})
+	}
+	if n := e.count(stytchtest.EndpointAuthenticate); n != 0 {
+		t.Fatalf("%d sessions/authenticate calls, want none", n)
+	}
+	// The unedited claim passes, as a reader.
+	ok := rewritten(roles, roles, nil)
+	e.call(routeRequired, ok).want(t, http.StatusOK, "")
+	e.call(routeDelete, ok).want(t, http.StatusForbidden, ErrForbidden)
+}
+
 // withNumbers returns claims with some members replaced by raw JSON numbers.
 func withNumbers(claims map[string]any, numbers map[string]string) map[string]any {
 	for name, n := range numbers {

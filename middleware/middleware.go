@@ -43,12 +43,15 @@ func (a *Authenticator) serve(w http.ResponseWriter, r *http.Request, next http.
 		return
 	}
 	a.accepted(w, r, start, &at)
-	next.ServeHTTP(w, r.WithContext(withAuth(r.Context(), at.auth)))
+	next.ServeHTTP(w, r.WithContext(a.withAuth(r.Context(), at.auth)))
 }
 
 // authenticateRequest finds the request's credential and establishes its
 // session. An attempt with a nil source and no error means no credential.
 func (a *Authenticator) authenticateRequest(r *http.Request) (attempt, error) {
+	if err := a.checkOpen(); err != nil {
+		return attempt{}, err
+	}
 	cred, err := a.extract(r)
 	if err != nil || cred.source == nil {
 		return attempt{source: cred.source}, err

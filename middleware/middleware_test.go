@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -97,6 +98,43 @@ func TestKeyRotation(t *testing.T) {
 	}
 }
 
+// TestDroppedKeyEndsCachedJWTs: a JWT verified under a key, and cached,
+// is refused as soon as the key set in force no longer holds that key,
+// whatever exp its signer chose (here one a leaked key would choose), on
+// every path that verifies JWTs locally.
+func TestDroppedKeyEndsCachedJWTs(t *testing.T) {
+	e := newEnv(t, envOptions{roles: []string{"admin"}, config: func(c *Config) { c.JWKSMinRefreshInterval = time.Millisecond }})
+	claims := e.claims()
+	claims["exp"] = e.srv.Now().AddDate(100, 0, 0).Unix()
+	leaked := e.sign(nil, claims, "") // the current key, about to be dropped
+	local := func() error {
+		_, err := e.auth.AuthenticateJWTLocal(t.Context(), AuthenticateJWTLocalParams{SessionJWT: leaked})
+		return err
+	}
+	for range 3 { // cached from its second verification on
+		e.call(routeRequired, bearer(leaked)).want(t, 200, "")
+		e.call(routeDelete, bearer(leaked)).want(t, 200, "")
+		if err := local(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	e.srv.RotateKeys()
+	e.srv.DropOldKeys()
+	// A JWT of the new key refetches the key set (its kid is unknown).
+	fresh := e.newSession(60)
+	waitFor(t, func() bool { return e.call(routeRequired, bearer(fresh.SessionJWT)).status == 200 })
+
+	e.call(routeRequired, bearer(leaked)).want(t, 401, ErrInvalidToken)
+	e.call(routeDelete, bearer(leaked)).want(t, 401, ErrInvalidToken)
+	if err := local(); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("AuthenticateJWTLocal with the dropped key's JWT: %v, want ErrInvalidToken", err)
+	}
+	if n := e.count("authenticate"); n != 0 {
+		t.Fatalf("%d sessions/authenticate calls, want none", n)
+	}
+}
+
 // TestRandomKidStorm: a flood of tokens with random kids causes at most
 // one JWKS fetch per JWKSMinRefreshInterval, and no remote authentication.
 func TestRandomKidStorm(t *testing.T) {
@@ -150,6 +188,54 @@ func TestStytchDownAtStart(t *testing.T) {
 	back := time.Now()
 	waitFor(t, func() bool { return e.call(routeRequired, bearer(e.grant.SessionJWT)).status == 200 })
 	t.Logf("keys fetched %v after Stytch came back", time.Since(back).Round(time.Millisecond))
+}
+
+// TestClosedRefusesEverything: once Close is called, every request is
+// answered 503 and every call refused with ErrUnavailable: JWTs the held
+// keys would verify, JWTs and opaque tokens the caches hold, anonymous
+// requests to Optional routes alike. Nothing reaches Stytch.
+func TestClosedRefusesEverything(t *testing.T) {
+	e := newEnv(t, envOptions{roles: []string{"admin"}})
+	jwt, token := e.grant.SessionJWT, e.grant.SessionToken
+	requests := []struct {
+		route string
+		opts  []reqOption
+	}{
+		{routeRequired, []reqOption{bearer(jwt)}},
+		{routeRequired, []reqOption{cookie(DefaultJWTCookie, jwt)}},
+		{routeRequired, []reqOption{cookie(DefaultTokenCookie, token)}},
+		{routeOptional, []reqOption{bearer(jwt)}},
+		{routeOptional, nil},
+		{routeDelete, []reqOption{bearer(jwt)}},
+		{routeChainRead, []reqOption{bearer(jwt)}},
+		{routeAuthorize, []reqOption{bearer(jwt)}},
+	}
+	for range 2 { // the second round is answered from the caches
+		for _, rq := range requests {
+			e.call(rq.route, rq.opts...).want(t, 200, "")
+		}
+	}
+	if err := e.auth.Close(); err != nil {
+		t.Fatal(err)
+	}
+	jwks, remote := e.count("jwks"), e.count("authenticate")
+	for _, rq := range requests {
+		r := e.call(rq.route, rq.opts...)
+		if r.status != 503 {
+			t.Errorf("%s %d options after Close: %d %s, want 503", rq.route, len(rq.opts), r.status, r.body)
+			continue
+		}
+		r.want(t, 503, ErrUnavailable)
+	}
+	if _, err := e.auth.AuthenticateJWT(t.Context(), AuthenticateJWTParams{SessionJWT: jwt}); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("AuthenticateJWT after Close: %v, want ErrUnavailable", err)
+	}
+	if _, err := e.auth.AuthenticateJWTLocal(t.Context(), AuthenticateJWTLocalParams{SessionJWT: jwt}); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("AuthenticateJWTLocal after Close: %v, want ErrUnavailable", err)
+	}
+	if e.count("jwks") != jwks || e.count("authenticate") != remote {
+		t.Error("a closed Authenticator called Stytch")
+	}
 }
 
 // TestCloseStopsEverything: after Close (with a policy cache created on

@@ -14,8 +14,12 @@ import (
 // its session's roles grant action on resource in the project's RBAC
 // policy, evaluated locally with Stytch's rules:
 //
-//   - It authenticates the request itself when no earlier Handler did, so
-//     it cannot be mis-ordered: used alone it is a complete guard.
+//   - It reuses the session that this Authenticator's Handler, Optional
+//     or RequireAction verified earlier in the chain, and otherwise
+//     authenticates the request itself, so it cannot be mis-ordered: used
+//     alone it is a complete guard. A session stored by another
+//     Authenticator (another project) or by NewContext is never trusted:
+//     the request's own credential must pass this Authenticator.
 //   - No valid session: 401, as Handler. A denial: 403 with error_type
 //     consumer_session_authorization_error, as Stytch answers a failed
 //     authorization_check. A denial is final: no remote call is made.
@@ -54,15 +58,17 @@ func (a *Authenticator) RequireAction(resource, action string) func(http.Handler
 			}
 			a.observe(r.Context(), start, Observation{Outcome: OutcomeAuthorized, Verification: at.auth.Verified, Source: at.auth.Source})
 			at.auth.Verdict = verdict
-			next.ServeHTTP(w, r.WithContext(withAuth(r.Context(), at.auth)))
+			next.ServeHTTP(w, r.WithContext(a.withAuth(r.Context(), at.auth)))
 		})
 	}
 }
 
 // Authorize checks, from a handler, that the request's session may perform
 // action on resource: for checks that depend on the request body or on
-// data the route does not name. It uses the session a Handler stored, or
-// authenticates the request itself (without writing a refreshed cookie).
+// data the route does not name. It uses the session this Authenticator's
+// Handler, Optional or RequireAction stored, or authenticates the request
+// itself (without writing a refreshed cookie), as RequireAction does: a
+// session another Authenticator or NewContext stored is never trusted.
 // It returns the verdict, or an *Error: ErrNoCredential, ErrInvalidToken, …
 // (401), ErrForbidden (403), ErrUnavailable or ErrPolicyUnavailable (503);
 // answer it with StatusOf(err), or pass it to WriteError.
@@ -82,10 +88,15 @@ func (a *Authenticator) Authorize(r *http.Request, resource, action string) (*cl
 	return verdict, nil
 }
 
-// requestSession returns the session an earlier middleware stored in r's
-// context, or authenticates r now (fresh).
+// requestSession returns the session that a's own Handler, Optional or
+// RequireAction verified earlier in r's chain, or authenticates r now
+// (fresh): a record another Authenticator or NewContext stored is never
+// trusted (see verifiedHere).
 func (a *Authenticator) requestSession(r *http.Request) (at attempt, fresh bool, err error) {
-	if prior, ok := FromContext(r.Context()); ok && prior.Session != nil {
+	if err := a.checkOpen(); err != nil {
+		return attempt{}, false, err
+	}
+	if prior, ok := a.verifiedHere(r.Context()); ok {
 		return attempt{auth: *prior}, false, nil
 	}
 	at, err = a.authenticateRequest(r)
@@ -129,7 +140,7 @@ func (a *Authenticator) policyCache() (*policy.Cache, error) {
 		}
 		a.mu.Lock()
 		defer a.mu.Unlock()
-		if a.closed {
+		if a.closed.Load() {
 			a.policyErr = errClosed
 			_ = pc.Close()
 			return

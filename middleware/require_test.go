@@ -2,7 +2,6 @@ package middleware
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -179,18 +178,101 @@ func TestRequireActionWarnsAboutUndefinedRules(t *testing.T) {
 	}
 }
 
-// TestRequireActionTrustsEarlierSession: a session an earlier middleware
-// stored (here NewContext, as in a handler test) is used as is.
-func TestRequireActionTrustsEarlierSession(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	h := e.auth.RequireAction("documents", "delete")(http.HandlerFunc(echo))
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
-	req = req.WithContext(NewContext(context.Background(), &Auth{
-		Session: &client.Session{SessionID: "session-test-x", UserID: "user-test-x", Roles: []string{"admin"}},
-	}))
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
-	if w.Code != 200 || !strings.Contains(w.Body.String(), `"granting_roles":["admin"]`) {
-		t.Fatalf("%d %s", w.Code, w.Body)
+// TestOnlyOwnSessionsAreTrusted: RequireAction and Authorize rely only on
+// a session their own Authenticator verified. Behind project 1's Handler,
+// project 2's guards authenticate the request themselves, and refuse
+// project 1's admin JWT as project 2's Handler would (another iss and
+// aud); each project still passes its own sessions through its own chain.
+func TestOnlyOwnSessionsAreTrusted(t *testing.T) {
+	p1 := newEnv(t, envOptions{roles: []string{"admin"}})
+	p2 := newEnv(t, envOptions{roles: []string{"admin"}})
+	authorize := func(a *Authenticator) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, err := a.Authorize(r, "documents", "delete"); err != nil {
+				WriteError(w, r, StatusOf(err), err)
+				return
+			}
+			echo(w, r)
+		})
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/p1/then/p2/require", p1.auth.Handler(p2.auth.RequireAction("documents", "delete")(http.HandlerFunc(echo))))
+	mux.Handle("/p1/then/p2/authorize", p1.auth.Handler(authorize(p2.auth)))
+	mux.Handle("/p1/optional/then/p2/require", p1.auth.Optional(p2.auth.RequireAction("documents", "delete")(http.HandlerFunc(echo))))
+	mux.Handle("/p1/then/p1/require", p1.auth.Handler(p1.auth.RequireAction("documents", "delete")(http.HandlerFunc(echo))))
+	mux.Handle("/p1/then/p1/authorize", p1.auth.Handler(authorize(p1.auth)))
+	mux.Handle("/p2/then/p2/require", p2.auth.Handler(p2.auth.RequireAction("documents", "delete")(http.HandlerFunc(echo))))
+	app := httptest.NewServer(mux)
+	t.Cleanup(app.Close)
+	e := &env{t: t, app: app}
+
+	p1JWT := p1.grant.SessionJWT
+	for _, tc := range []struct {
+		route  string
+		jwt    string
+		status int
+		code   Code
+	}{
+		{"/p1/then/p2/require", p1JWT, 401, ErrInvalidToken},
+		{"/p1/then/p2/authorize", p1JWT, 401, ErrInvalidToken},
+		{"/p1/optional/then/p2/require", p1JWT, 401, ErrInvalidToken},
+		{"/p1/then/p1/require", p1JWT, 200, ""},
+		{"/p1/then/p1/authorize", p1JWT, 200, ""},
+		{"/p2/then/p2/require", p2.grant.SessionJWT, 200, ""},
+	} {
+		r := e.call(tc.route, bearer(tc.jwt))
+		if r.status != tc.status {
+			t.Errorf("%s: %d %s, want %d", tc.route, r.status, r.body, tc.status)
+			continue
+		}
+		r.want(t, tc.status, tc.code)
+	}
+	if n := p1.count("authenticate") + p2.count("authenticate"); n != 0 {
+		t.Fatalf("%d sessions/authenticate calls, want none", n)
+	}
+}
+
+// TestNewContextGrantsNothing: a record NewContext stored serves the
+// handlers that read it (FromContext, UserID, …) but never satisfies
+// RequireAction or Authorize, even stored after the Authenticator's own
+// Handler: they authenticate the request's credential themselves, and its
+// roles decide.
+func TestNewContextGrantsNothing(t *testing.T) {
+	e := newEnv(t, envOptions{roles: []string{"reader"}})
+	// asAdmin stores a record that claims an admin session.
+	asAdmin := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), &Auth{
+				Session: &client.Session{SessionID: "session-test-x", UserID: "user-test-x", Roles: []string{"admin"}},
+			})))
+		})
+	}
+	deleteGuard := e.auth.RequireAction("documents", "delete")
+	authorize := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := e.auth.Authorize(r, "documents", "delete"); err != nil {
+			WriteError(w, r, StatusOf(err), err)
+			return
+		}
+		echo(w, r)
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/require", asAdmin(deleteGuard(http.HandlerFunc(echo))))
+	mux.Handle("/handler/require", e.auth.Handler(asAdmin(deleteGuard(http.HandlerFunc(echo)))))
+	mux.Handle("/handler/authorize", e.auth.Handler(asAdmin(authorize)))
+	mux.Handle("/read", asAdmin(http.HandlerFunc(echo)))
+	app := httptest.NewServer(mux)
+	t.Cleanup(app.Close)
+	c := &env{t: t, app: app}
+
+	reader := bearer(e.grant.SessionJWT)
+	c.call("/require").want(t, 401, ErrNoCredential)
+	c.call("/require", reader).want(t, 403, ErrForbidden)
+	c.call("/handler/require", reader).want(t, 403, ErrForbidden)
+	c.call("/handler/authorize", reader).want(t, 403, ErrForbidden)
+	// What NewContext is for: a handler reading the record.
+	r := c.call("/read")
+	r.want(t, 200, "")
+	if r.echo.UserID != "user-test-x" || strings.Join(r.echo.Roles, ",") != "admin" {
+		t.Fatalf("the handler read %+v, want NewContext's record", r.echo)
 	}
 }

@@ -23,5 +23,10 @@
 //   - each key is converted to an *rsa.PublicKey once per fetch (not at all
 //     when the body has not changed since the previous fetch), and Key
 //     reads an immutable map through an atomic pointer: no lock and no
-//     allocation on the request path.
+//     allocation on the request path;
+//   - each key set put in force carries a generation, which only a fetch
+//     that changes the keys moves: a verdict reached under a key (the
+//     verifier's cache of verified tokens) is reused while Generation has
+//     not moved, and checked against Held when it has, so that it never
+//     outlives its key in the set.
 package jwks

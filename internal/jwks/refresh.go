@@ -2,6 +2,7 @@ package jwks
 
 import (
 	"context"
+	"crypto/rsa"
 	"time"
 )
 
@@ -16,7 +17,7 @@ func (s *Set) fetch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.keys.Store(&keys)
+	s.publish(keys)
 	s.log.Debug("jwks: key set fetched", "kids", keyIDs(keys))
 	return nil
 }
@@ -26,4 +27,32 @@ func (s *Set) fetch(ctx context.Context) error {
 func (s *Set) logFailure(err error, _ int, retryIn time.Duration) {
 	s.log.Warn("jwks: fetch failed; keys in force kept", "url", s.cfg.URL, "error", err,
 		"holding_keys", s.keys.Load() != nil, "retry_in", retryIn)
+}
+
+// publish puts keys in force under the next generation, unless they are the
+// keys already in force (the fetcher hands back the same keys for an
+// unchanged body). Only the refresh loop calls it, one fetch at a time.
+func (s *Set) publish(keys map[string]*rsa.PublicKey) {
+	cur := s.keys.Load()
+	if cur == nil {
+		s.keys.Store(&keyring{keys: keys, gen: 1})
+		return
+	}
+	if !sameKeys(cur.keys, keys) {
+		s.keys.Store(&keyring{keys: keys, gen: cur.gen + 1})
+	}
+}
+
+// sameKeys reports whether a and b hold the same *rsa.PublicKey under the
+// same kids.
+func sameKeys(a, b map[string]*rsa.PublicKey) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for kid, pub := range a {
+		if b[kid] != pub {
+			return false
+		}
+	}
+	return true
 }

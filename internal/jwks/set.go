@@ -19,14 +19,22 @@ type Set struct {
 	fetcher *fetcher
 	ownHTTP bool // the HTTP client is the Set's own: Close closes its idle connections
 
-	// keys is nil until the first successful fetch, then an immutable map
-	// replaced as a whole by each successful fetch: Key reads it without a
-	// lock.
-	keys atomic.Pointer[map[string]*rsa.PublicKey]
+	// keys is nil until the first successful fetch, then the key set in
+	// force, immutable, replaced as a whole by each successful fetch that
+	// changes it: Key reads it without a lock.
+	keys atomic.Pointer[keyring]
 
 	// loop fetches the set at start, every RefreshInterval, sooner after
 	// a failure, and early for an unknown kid (Trigger).
 	loop *refresh.Loop
+}
+
+// keyring is one published key set: the keys by kid and the generation
+// that tells it from the sets published before it. It is never modified
+// once published.
+type keyring struct {
+	keys map[string]*rsa.PublicKey
+	gen  uint64 // 1 for the first set, one more for each set that differs
 }
 
 // New returns a Set for cfg.URL. It tries one fetch, waiting for it no longer
@@ -81,20 +89,40 @@ func newSet(ctx context.Context, cfg Config, now func() time.Time) (*Set, error)
 // kid) or ErrUnavailable (no set, or the latest fetch failed, or ctx ended
 // first, or the Set is closed).
 func (s *Set) Key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
-	if keys := s.keys.Load(); keys != nil {
-		if pub := (*keys)[kid]; pub != nil {
+	if ring := s.keys.Load(); ring != nil {
+		if pub := ring.keys[kid]; pub != nil {
 			return pub, nil
 		}
 	}
 	return s.keyAfterRefresh(ctx, kid)
 }
 
+// Generation identifies the key set in force: 0 before the first
+// successful fetch, then a number that grows each time a fetch changes the
+// set (a key added, removed or replaced; a fetch that finds the same keys
+// leaves it as it is). It costs one atomic load, so that a verdict reached
+// under a key can be reused while the generation has not moved, and checked
+// again with Held when it has.
+func (s *Set) Generation() uint64 {
+	if ring := s.keys.Load(); ring != nil {
+		return ring.gen
+	}
+	return 0
+}
+
+// Held returns the key the set in force holds for kid (nil when none),
+// never fetching, and the generation of that set.
+func (s *Set) Held(kid string) (*rsa.PublicKey, uint64) {
+	if ring := s.keys.Load(); ring != nil {
+		return ring.keys[kid], ring.gen
+	}
+	return nil, 0
+}
+
 // lookup returns the key held for kid, or nil.
 func (s *Set) lookup(kid string) *rsa.PublicKey {
-	if keys := s.keys.Load(); keys != nil {
-		return (*keys)[kid]
-	}
-	return nil
+	pub, _ := s.Held(kid)
+	return pub
 }
 
 func (s *Set) keyAfterRefresh(ctx context.Context, kid string) (*rsa.PublicKey, error) {

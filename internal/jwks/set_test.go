@@ -87,6 +87,55 @@ func TestUnknownKIDTriggersOneRefresh(t *testing.T) {
 	})
 }
 
+// TestGenerationMovesWhenTheKeysChange: each fetch that changes the keys
+// in force moves the generation, and Held answers from the set in force
+// without fetching; a fetch that finds the same keys, or fails, leaves
+// both as they were.
+func TestGenerationMovesWhenTheKeysChange(t *testing.T) {
+	s, srv, clock := onFakeClock(t, Config{})
+	ab := func() { srv.serve(t, rsaJWK("kid-a", &keyA.PublicKey, nil), rsaJWK("kid-b", &keyB.PublicKey, nil)) }
+	b := func() { srv.serve(t, rsaJWK("kid-b", &keyB.PublicKey, nil)) }
+	same := func() {}
+	down := func() { srv.setAnswer(http.StatusServiceUnavailable, nil) }
+	refresh := func() {
+		t.Helper()
+		clock.Advance(time.Hour)                 // past MinRefreshInterval and the failure backoff
+		_, _ = s.Key(t.Context(), "kid-unknown") // an unknown kid triggers a fetch
+	}
+	type held struct{ a, b bool }
+	steps := []struct {
+		name   string
+		answer func()
+		gen    uint64
+		held   held
+	}{
+		{"first fetch", nil, 1, held{a: true}},
+		{"same keys again", same, 1, held{a: true}},
+		{"kid-b added", ab, 2, held{a: true, b: true}},
+		{"kid-a removed", b, 3, held{b: true}},
+		{"endpoint down: keys kept", down, 3, held{b: true}},
+		{"kid-a back", ab, 4, held{a: true, b: true}},
+	}
+	for i, st := range steps {
+		if i > 0 {
+			st.answer()
+			refresh()
+		}
+		if g := s.Generation(); g != st.gen {
+			t.Fatalf("%s: Generation = %d, want %d", st.name, g, st.gen)
+		}
+		for kid, want := range map[string]bool{"kid-a": st.held.a, "kid-b": st.held.b} {
+			pub, g := s.Held(kid)
+			if (pub != nil) != want || g != st.gen {
+				t.Fatalf("%s: Held(%s) = %v, %d; want held %v, generation %d", st.name, kid, pub != nil, g, want, st.gen)
+			}
+		}
+	}
+	if n := srv.requests.Load(); n != int64(len(steps)) {
+		t.Fatalf("requests = %d, want %d (Held never fetches)", n, len(steps))
+	}
+}
+
 func TestRandomKIDStormIsBoundedToOneFetchPerMinRefreshInterval(t *testing.T) {
 	s, srv, clock := onFakeClock(t, Config{})
 

@@ -1,6 +1,7 @@
 package jwtverify
 
 import (
+	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -325,5 +326,52 @@ func TestVerifyAtSharesTheCache(t *testing.T) {
 	}
 	if _, err := f.v.VerifyAt(t.Context(), tok, t0, -time.Second); !errors.Is(err, ErrInvalidConfig) {
 		t.Fatalf("negative tolerance: %v, want ErrInvalidConfig", err)
+	}
+}
+
+// TestCachedVerdictFollowsTheKeySet: a cached token is refused as soon as
+// its kid leaves the key set in force, however far away its exp, and passes
+// again from the cache when the same key comes back; a different key under
+// its kid refuses it for good.
+func TestCachedVerdictFollowsTheKeySet(t *testing.T) {
+	f := newFixture(t, nil) // every unknown kid triggers a fetch
+	tok := makeToken(keyA, kidA, func(_, c map[string]any) { c["exp"] = t0.Add(24 * time.Hour).Unix() })
+	verifyTwice(t, f.v, tok)
+	// refetch puts keys in force: a token under an unknown kid triggers the
+	// fetch.
+	refetch := func(keys map[string]*rsa.PublicKey) {
+		t.Helper()
+		f.srv.serve(keys)
+		before := f.srv.fetches.Load()
+		if _, err := f.v.Verify(t.Context(), makeToken(keyOther, kidUnknown, nil)); !errors.Is(err, ErrUnknownKey) {
+			t.Fatalf("unknown kid: %v", err)
+		}
+		if f.srv.fetches.Load() != before+1 {
+			t.Fatal("the unknown kid did not refetch the key set")
+		}
+	}
+	steps := []struct {
+		name    string
+		keys    map[string]*rsa.PublicKey
+		want    error
+		lookups int64 // key lookups the verification makes: 0 for a cache hit
+	}{
+		{"a key the token does not use is added", map[string]*rsa.PublicKey{kidA: &keyA.PublicKey, kidB: &keyB.PublicKey, "jwk-test-c": &keyOther.PublicKey}, nil, 0},
+		{"its key is removed", map[string]*rsa.PublicKey{kidB: &keyB.PublicKey}, ErrUnknownKey, 1},
+		{"its key comes back", map[string]*rsa.PublicKey{kidA: &keyA.PublicKey, kidB: &keyB.PublicKey}, nil, 0},
+		{"another key under its kid", map[string]*rsa.PublicKey{kidA: &keyB.PublicKey}, ErrSignature, 1},
+	}
+	for _, st := range steps {
+		refetch(st.keys)
+		for range 2 { // and again: the verdict holds
+			before := f.keys.lookups.Load()
+			_, err := f.v.Verify(t.Context(), tok)
+			if !errors.Is(err, st.want) || (st.want == nil) != (err == nil) {
+				t.Fatalf("%s: Verify = %v, want %v", st.name, err, st.want)
+			}
+			if n := f.keys.lookups.Load() - before; n != st.lookups {
+				t.Fatalf("%s: %d key lookups, want %d", st.name, n, st.lookups)
+			}
+		}
 	}
 }

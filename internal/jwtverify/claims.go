@@ -1,10 +1,12 @@
 package jwtverify
 
 import (
-	"github.com/stytchmw/stytchmw/client"
+	"errors"
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/stytchmw/stytchmw/client"
 )
 
 // sessionClaimName is the claim that carries the Stytch session.
@@ -39,8 +41,9 @@ func (d numericDate) time() time.Time {
 }
 
 // parseClaims decodes the payload's top level: it refuses duplicate
-// members (ErrMalformed) and registered claims of the wrong JSON type
-// (ErrClaims), and checks aud against projectID on the way so that no
+// members at any depth (ErrMalformed), registered claims of the wrong JSON
+// type and members of the session claim named like a known one in another
+// case (ErrClaims), and checks aud against projectID on the way so that no
 // audience list is built.
 func parseClaims(data []byte, projectID string) (claims, error) {
 	var c claims
@@ -48,9 +51,13 @@ func parseClaims(data []byte, projectID string) (claims, error) {
 	if err != nil {
 		return c, fail(ErrMalformed, "payload: "+err.Error())
 	}
+	m.field, m.fieldShape = sessionClaimName, sessionShape
 	var names nameSet
 	for {
 		name, value, ok, err := m.next()
+		if errors.Is(err, errCaseName) {
+			return c, fail(ErrClaims, "session claim: "+err.Error())
+		}
 		if err != nil {
 			return c, fail(ErrMalformed, "payload: "+err.Error())
 		}

@@ -14,7 +14,8 @@ var (
 	// parsed.
 	ErrTooLarge = errors.New("jwtverify: token too large")
 	// ErrMalformed: not a compact JWS of three strict base64url segments
-	// holding UTF-8 JSON objects without duplicate members.
+	// holding UTF-8 JSON objects without duplicate members (in any object,
+	// at any depth).
 	ErrMalformed = errors.New("jwtverify: malformed token")
 	// ErrAlgorithm: the header's alg is not RS256.
 	ErrAlgorithm = errors.New("jwtverify: algorithm not allowed")
@@ -40,7 +41,9 @@ var (
 	// ErrIssuedInFuture: iat is in the future beyond the clock tolerance.
 	ErrIssuedInFuture = errors.New("jwtverify: token issued in the future")
 	// ErrClaims: a claim has the wrong JSON type, a required claim is
-	// missing, or a value is out of range.
+	// missing, a value is out of range, or a member of the session claim is
+	// named like a known one in another case ("ROLES" for "roles"), which
+	// encoding/json would take for it.
 	ErrClaims = errors.New("jwtverify: claims invalid")
 
 	// ErrInvalidConfig is returned by New for a Config it cannot use.

@@ -95,8 +95,59 @@ func FuzzVerifySigned(f *testing.F) {
 			if !utf8.Valid(payload) || json.Unmarshal(payload, &top) != nil {
 				t.Fatalf("accepted a payload encoding/json refuses: %q", payload)
 			}
+			// No object in it has a member name twice, at any depth.
+			if dup := duplicateName(payload); dup != "" {
+				t.Fatalf("accepted a payload with the member %q twice in an object: %q", dup, payload)
+			}
 		}
 	})
+}
+
+// duplicateName returns a member name that occurs twice in one object of
+// the valid JSON data, at any depth, or "" when none does. It walks
+// encoding/json's tokens, independently of the verifier's scanner.
+func duplicateName(data []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type level struct {
+		names    map[string]bool
+		isObject bool
+		wantName bool // the next token of this object is a member name
+	}
+	var stack []*level
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		var top *level
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.isObject && top.wantName {
+			if name, ok := tok.(string); ok {
+				if top.names[name] {
+					return name
+				}
+				top.names[name] = true
+				top.wantName = false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &level{names: map[string]bool{}, isObject: true, wantName: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, &level{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		// A value ended: the enclosing object expects a name next.
+		if len(stack) > 0 && stack[len(stack)-1].isObject {
+			stack[len(stack)-1].wantName = true
+		}
+	}
 }
 
 // FuzzMembers checks the top-level scanner against encoding/json: what it

@@ -6,12 +6,18 @@ import (
 	"unsafe"
 )
 
-// A small validating JSON scanner for the top level of the header and the
-// payload. encoding/json would accept duplicate member names (last wins)
-// and silently replace invalid UTF-16 escapes; this scanner refuses both,
-// hands out each top-level member's name and raw value without copying, and
-// lets the verifier decode with encoding/json only the values it needs.
-// Inputs are checked to be valid UTF-8 before they are scanned.
+// A small validating JSON scanner for the header and the payload.
+// encoding/json would accept duplicate member names (last wins), match
+// member names to struct fields without regard to case (so "ROLES" sets
+// Roles, and of "roles" and "ROLES" the last wins), and silently replace
+// invalid UTF-16 escapes. This scanner refuses duplicate members in every
+// object at every depth, invalid escapes, and, inside the values the
+// verifier decodes into Go structs (the session claim), a member whose name
+// differs from a field's only in case; so that encoding/json then decodes
+// every member by its exact name. It hands out each top-level member's name
+// and raw value without copying, and lets the verifier decode with
+// encoding/json only the values it needs. Inputs are checked to be valid
+// UTF-8 before they are scanned.
 
 // maxDepth bounds the nesting of arrays and objects in a token.
 const maxDepth = 64
@@ -22,6 +28,7 @@ var (
 	errNotObj   = errors.New("not a JSON object")
 	errDupName  = errors.New("duplicate member name")
 	errSurrogat = errors.New("invalid UTF-16 escape in JSON string")
+	errCaseName = errors.New("member name differs from a known one only in case")
 )
 
 // members iterates over the members of the JSON object in data.
@@ -29,6 +36,10 @@ type members struct {
 	data []byte
 	pos  int
 	done bool
+	// field, when set, names the one member whose value is decoded into a
+	// Go type, whose shape fieldShape gives.
+	field      string
+	fieldShape *shape
 }
 
 // newMembers starts iterating over data, which must hold one JSON object
@@ -76,7 +87,11 @@ func (m *members) next() (name string, value []byte, ok bool, err error) {
 		return "", nil, false, errSyntax
 	}
 	start := skipSpace(d, pos+1)
-	end, err = skipValue(d, start, 1)
+	var sh *shape
+	if m.fieldShape != nil && name == m.field {
+		sh = m.fieldShape
+	}
+	end, err = skipValue(d, start, 1, sh)
 	if err != nil {
 		return "", nil, false, err
 	}
@@ -165,7 +180,7 @@ func forEachString(raw []byte, fn func(string)) (ok bool) {
 		return true
 	}
 	for {
-		end, err := skipValue(raw, pos, 1)
+		end, err := skipValue(raw, pos, 1, nil)
 		if err != nil {
 			return false
 		}
@@ -194,9 +209,10 @@ func skipSpace(d []byte, pos int) int {
 	return pos
 }
 
-// skipValue validates the JSON value starting at pos and returns where it
-// ends.
-func skipValue(d []byte, pos, depth int) (int, error) {
+// skipValue validates the JSON value starting at pos, which is decoded
+// into a value of shape sh (nil: anything but a struct), and returns where
+// it ends.
+func skipValue(d []byte, pos, depth int, sh *shape) (int, error) {
 	if pos >= len(d) {
 		return 0, errSyntax
 	}
@@ -208,7 +224,10 @@ func skipValue(d []byte, pos, depth int) (int, error) {
 		if depth >= maxDepth {
 			return 0, errDepth
 		}
-		return skipContainer(d, pos, depth)
+		if c == '{' {
+			return skipObject(d, pos, depth, sh)
+		}
+		return skipArray(d, pos, depth, sh)
 	case c == '-' || ('0' <= c && c <= '9'):
 		return scanNumber(d, pos)
 	case c == 't':
@@ -221,47 +240,101 @@ func skipValue(d []byte, pos, depth int) (int, error) {
 	return 0, errSyntax
 }
 
-func skipContainer(d []byte, pos, depth int) (int, error) {
-	closing, isObject := byte(']'), d[pos] == '{'
-	if isObject {
-		closing = '}'
-	}
+// skipObject validates the object starting at d[pos] == '{': no member name
+// twice, and, when sh is a struct's shape, no name that differs from a
+// field's only in case.
+func skipObject(d []byte, pos, depth int, sh *shape) (int, error) {
 	pos = skipSpace(d, pos+1)
-	if pos < len(d) && d[pos] == closing {
+	if pos < len(d) && d[pos] == '}' {
 		return pos + 1, nil
 	}
+	var (
+		seen  uint64  // the fields of sh this object has shown
+		names nameSet // the names of its other members
+	)
 	for {
-		if isObject {
-			if pos >= len(d) || d[pos] != '"' {
-				return 0, errSyntax
-			}
-			end, _, err := scanString(d, pos)
-			if err != nil {
-				return 0, err
-			}
-			pos = skipSpace(d, end)
-			if pos >= len(d) || d[pos] != ':' {
-				return 0, errSyntax
-			}
-			pos = skipSpace(d, pos+1)
+		if pos >= len(d) || d[pos] != '"' {
+			return 0, errSyntax
 		}
-		end, err := skipValue(d, pos, depth+1)
+		end, escaped, err := scanString(d, pos)
 		if err != nil {
 			return 0, err
 		}
+		var name string
+		if escaped {
+			if name, err = unquote(d[pos:end]); err != nil {
+				return 0, err
+			}
+		} else {
+			name = bytesString(d[pos+1 : end-1])
+		}
+		field, err := sh.member(name)
+		if err != nil {
+			return 0, err
+		}
+		var member *shape
+		switch {
+		case field != nil && field.bit != 0:
+			if seen&field.bit != 0 {
+				return 0, errDupName
+			}
+			seen |= field.bit
+			member = field.shape
+		case names.add(name):
+			return 0, errDupName
+		case field != nil:
+			member = field.shape
+		}
 		pos = skipSpace(d, end)
-		if pos >= len(d) {
+		if pos >= len(d) || d[pos] != ':' {
 			return 0, errSyntax
 		}
-		switch d[pos] {
-		case ',':
-			pos = skipSpace(d, pos+1)
-		case closing:
-			return pos + 1, nil
-		default:
-			return 0, errSyntax
+		if pos, err = skipValue(d, skipSpace(d, pos+1), depth+1, member); err != nil {
+			return 0, err
+		}
+		var closed bool
+		if pos, closed, err = nextElement(d, pos, '}'); err != nil || closed {
+			return pos, err
 		}
 	}
+}
+
+// skipArray validates the array starting at d[pos] == '[' whose elements
+// are decoded into values of sh's element shape.
+func skipArray(d []byte, pos, depth int, sh *shape) (int, error) {
+	pos = skipSpace(d, pos+1)
+	if pos < len(d) && d[pos] == ']' {
+		return pos + 1, nil
+	}
+	elem := sh.element()
+	for {
+		var (
+			closed bool
+			err    error
+		)
+		if pos, err = skipValue(d, pos, depth+1, elem); err != nil {
+			return 0, err
+		}
+		if pos, closed, err = nextElement(d, pos, ']'); err != nil || closed {
+			return pos, err
+		}
+	}
+}
+
+// nextElement reads what follows a member or an element at pos: a comma,
+// and then it returns where the next one starts, or the closing byte, and
+// then it returns the position after it and closed.
+func nextElement(d []byte, pos int, closing byte) (next int, closed bool, err error) {
+	pos = skipSpace(d, pos)
+	switch {
+	case pos >= len(d):
+		return 0, false, errSyntax
+	case d[pos] == ',':
+		return skipSpace(d, pos+1), false, nil
+	case d[pos] == closing:
+		return pos + 1, true, nil
+	}
+	return 0, false, errSyntax
 }
 
 func literal(d []byte, pos int, lit string) (int, error) {

@@ -1,8 +1,10 @@
 package jwtverify
 
 import (
+	"crypto/rsa"
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/stytchmw/stytchmw/client"
@@ -43,6 +45,10 @@ type verified struct {
 	exp        time.Time
 	deadline   time.Time // the cache entry lives until then
 	scratch    sessionClaim
+	// key verified the token; keyGen is the generation of the key set in
+	// which it was last found (see Verifier.keyInForce).
+	key    *rsa.PublicKey
+	keyGen atomic.Uint64
 }
 
 // newVerified maps the claims of an authentic token to a Session as the

@@ -120,28 +120,36 @@ func session(claims map[string]any) map[string]any {
 	return claims["https://stytch.com/session"].(map[string]any)
 }
 
-// jwksServer serves keyA under kidA and keyB under kidB over real HTTP and
-// counts the fetches.
+// jwksServer serves keyA under kidA and keyB under kidB over real HTTP
+// (until a test serves other keys) and counts the fetches.
 type jwksServer struct {
 	*httptest.Server
 	fetches atomic.Int64
+	body    atomic.Pointer[string]
 }
 
 func newJWKSServer(tb testing.TB) *jwksServer {
 	tb.Helper()
-	jwk := func(kid string, pub *rsa.PublicKey) map[string]any {
-		return map[string]any{"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig", "key_ops": []string{"verify"},
-			"n": enc64(pub.N.Bytes()), "e": enc64(big.NewInt(int64(pub.E)).Bytes())}
-	}
-	body := mustJSON(map[string]any{"keys": []any{jwk(kidA, &keyA.PublicKey), jwk(kidB, &keyB.PublicKey)}})
 	s := &jwksServer{}
+	s.serve(map[string]*rsa.PublicKey{kidA: &keyA.PublicKey, kidB: &keyB.PublicKey})
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fetches.Add(1)
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(body))
+		_, _ = w.Write([]byte(*s.body.Load()))
 	}))
 	tb.Cleanup(s.Close)
 	return s
+}
+
+// serve makes the server answer with these keys by kid from now on.
+func (s *jwksServer) serve(keys map[string]*rsa.PublicKey) {
+	var set []any
+	for kid, pub := range keys {
+		set = append(set, map[string]any{"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig", "key_ops": []string{"verify"},
+			"n": enc64(pub.N.Bytes()), "e": enc64(big.NewInt(int64(pub.E)).Bytes())})
+	}
+	body := mustJSON(map[string]any{"keys": set})
+	s.body.Store(&body)
 }
 
 // newKeySet opens a jwks.Set on srv. minRefresh is its MinRefreshInterval:

@@ -27,11 +27,20 @@ const (
 	DefaultCacheSize = 10000
 )
 
-// KeySource returns the public key of a kid: *jwks.Set in production. Its
-// errors should match jwks.ErrUnknownKID when the kid is not in a fresh key
-// set; any other error is taken as "keys unavailable".
+// KeySource is the project's key set: *jwks.Set in production.
 type KeySource interface {
+	// Key returns the public key of a kid, fetching the set when it lacks
+	// the kid. Its errors should match jwks.ErrUnknownKID when the kid is
+	// not in a fresh key set; any other error is taken as "keys
+	// unavailable".
 	Key(ctx context.Context, kid string) (*rsa.PublicKey, error)
+	// Generation identifies the key set in force; it changes whenever the
+	// keys in force change, and costs next to nothing (it is read on every
+	// cache hit).
+	Generation() uint64
+	// Held returns the key the set in force holds for kid (nil when none),
+	// without fetching, and that set's generation.
+	Held(kid string) (*rsa.PublicKey, uint64)
 }
 
 // Config configures a Verifier. ProjectID, Issuers and Keys are required.
@@ -170,13 +179,15 @@ func (v *Verifier) verifyAt(ctx context.Context, token string, now time.Time, to
 	var inputHash, tokenHash [32]byte
 	hashToken(token, v.cache != nil, &inputHash, &tokenHash)
 	if v.cache != nil {
-		if e := v.cache.get(&tokenHash); e != nil && now.Before(e.deadline) {
+		if e := v.cache.get(&tokenHash); e != nil && now.Before(e.deadline) && v.keyInForce(e) {
 			if err := checkTimes(now, tolerance, e); err != nil {
 				return nil, err
 			}
 			return &e.result, nil
 		}
 	}
+	// A token whose key left the set is verified again, as a token never
+	// seen: refused while its kid is missing, cached again if it comes back.
 	e, err := v.verify(ctx, token, &inputHash)
 	if err != nil {
 		return nil, err
@@ -225,6 +236,10 @@ func (v *Verifier) verify(ctx context.Context, raw string, inputHash *[32]byte) 
 	if !c.audOK {
 		return nil, fail(ErrAudience, "aud does not contain the project id")
 	}
+	// The generation is read before the key, so that the entry never
+	// claims a newer set than the key came from: at worst it is checked
+	// again on its first hit.
+	gen := v.keys.Generation()
 	pub, err := v.keys.Key(ctx, kid)
 	switch {
 	case errors.Is(err, jwks.ErrUnknownKID):
@@ -237,7 +252,31 @@ func (v *Verifier) verify(ctx context.Context, raw string, inputHash *[32]byte) 
 	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, inputHash[:], t.sig); err != nil {
 		return nil, fail(ErrSignature, "RS256 signature does not verify")
 	}
-	return newVerified(&c, t.payload, kid)
+	e, err := newVerified(&c, t.payload, kid)
+	if err != nil {
+		return nil, err
+	}
+	e.key = pub
+	e.keyGen.Store(gen)
+	return e, nil
+}
+
+// keyInForce reports whether the key that verified a cached token is still
+// in the key set in force: one atomic load while the set has not changed
+// since the entry was last checked. After a change, the kid is looked up in
+// the new set (no fetch); the same key under it, or an equal one (a key
+// that left and came back), makes the entry current again. A verdict thus
+// never outlives its key, whatever exp the token's signer chose.
+func (v *Verifier) keyInForce(e *verified) bool {
+	if e.keyGen.Load() == v.keys.Generation() {
+		return true
+	}
+	pub, gen := v.keys.Held(e.result.KeyID)
+	if pub == nil || (pub != e.key && !pub.Equal(e.key)) {
+		return false
+	}
+	e.keyGen.Store(gen)
+	return true
 }
 
 // hashToken sets inputHash to the SHA-256 of the token's signing input

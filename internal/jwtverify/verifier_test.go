@@ -64,6 +64,13 @@ func TestVerifyRejectsHostileTokens(t *testing.T) {
 	}()
 	edit := func(fn func(h, c map[string]any)) string { return makeToken(keyA, kidUnknown, fn) }
 	signed := func(fn func(h, c map[string]any)) string { return makeToken(keyA, kidA, fn) }
+	// replaced rewrites the payload's JSON, which must contain old.
+	replaced := func(old, new string) string {
+		if !strings.Contains(stytchPayload, old) {
+			t.Fatalf("the payload lacks %s", old)
+		}
+		return rawToken(keyA, hdr(kidUnknown), strings.Replace(stytchPayload, old, new, 1))
+	}
 
 	for _, tc := range []struct {
 		name    string
@@ -142,6 +149,25 @@ func TestVerifyRejectsHostileTokens(t *testing.T) {
 		{"duplicate iss in payload", rawToken(keyA, hdr(kidA), `{"iss":"x",`+stytchPayload[1:]), ErrMalformed, 0},
 		{"duplicate sub via an escape", rawToken(keyA, hdr(kidA), `{"s\u0075b":"user-test-other",`+stytchPayload[1:]), ErrMalformed, 0},
 		{"duplicate session claim", rawToken(keyA, hdr(kidA), `{"https://stytch.com/session":{},`+stytchPayload[1:]), ErrMalformed, 0},
+		// duplicates at every depth, and members that encoding/json would
+		// match to a field of another case
+		{"duplicate roles in the session claim", replaced(`"roles":[`, `"roles":["admin"],"roles":[`), ErrMalformed, 0},
+		{"duplicate roles via an escape", replaced(`"roles":[`, `"r\u006fles":["admin"],"roles":[`), ErrMalformed, 0},
+		{"duplicate unknown member of the session claim", replaced(`"roles":[`, `"x":1,"x":2,"roles":[`), ErrMalformed, 0},
+		{"duplicate attribute", replaced(`"ip_address":""`, `"ip_address":"203.0.113.9","ip_address":""`), ErrMalformed, 0},
+		{"duplicate factor member", replaced(`"type":"magic_link"`, `"type":"password","type":"magic_link"`), ErrMalformed, 0},
+		{"duplicate in a factor's email_factor", replaced(`"email_address":"sandbox@stytch.com"`, `"email_address":"ada@example.com","email_address":"sandbox@stytch.com"`), ErrMalformed, 0},
+		{"duplicate in a custom claim", rawToken(keyA, hdr(kidUnknown), `{"tenant":{"id":"a","id":"b"},`+stytchPayload[1:]), ErrMalformed, 0},
+		{"duplicate in a custom claim's array", rawToken(keyA, hdr(kidUnknown), `{"tenants":[{"id":"a","id":"b"}],`+stytchPayload[1:]), ErrMalformed, 0},
+		{"duplicate inside a header member", rawToken(keyA, `{"alg":"RS256","kid":"`+kidUnknown+`","jwk":{"n":"a","n":"b"}}`, stytchPayload), ErrMalformed, 0},
+		{"roles and ROLES", replaced(`"roles":[`, `"ROLES":["admin"],"roles":[`), ErrClaims, 0},
+		{"ROLES alone", replaced(`"roles":[`, `"ROLES":[`), ErrClaims, 0},
+		{"Roles via an escape", replaced(`"roles":[`, `"\u0052oles":[`), ErrClaims, 0},
+		{"session id in another case", replaced(`"id":"session-test-`, `"ID":"session-test-other","id":"session-test-`), ErrClaims, 0},
+		{"attribute in another case", replaced(`"ip_address":""`, `"IP_Address":"203.0.113.9","ip_address":""`), ErrClaims, 0},
+		{"factor member in another case", replaced(`"type":"magic_link"`, `"Type":"password","type":"magic_link"`), ErrClaims, 0},
+		{"email_factor member in another case", replaced(`"email_address":`, `"EMAIL_ADDRESS":"ada@example.com","email_address":`), ErrClaims, 0},
+		{"roles with a long s (ſ folds to s)", replaced(`"roles":[`, `"roleſ":[`), ErrClaims, 0},
 		// claim types
 		{"exp a string", edit(func(_, c map[string]any) { c["exp"] = "1762944049" }), ErrClaims, 0},
 		{"exp null", edit(func(_, c map[string]any) { c["exp"] = nil }), ErrClaims, 0},
@@ -229,8 +255,9 @@ func TestVerifyAcceptsRepresentationVariants(t *testing.T) {
 			h["jwk"] = map[string]any{"kty": "RSA", "n": enc64(keyOther.N.Bytes()), "e": "AQAB"}
 			h["x5c"] = []string{"MIIB"}
 		})},
-		{"nested duplicate keys are not top level", rawToken(keyA, mustJSON(stytchHeader(kidA)),
-			strings.Replace(mustJSON(stytchClaims(t0)), `"roles":[`, `"x":1,"x":2,"roles":[`, 1))},
+		{"members of the session claim it does not know", rawToken(keyA, mustJSON(stytchHeader(kidA)),
+			strings.Replace(mustJSON(stytchClaims(t0)), `"roles":[`, `"x":1,"X":2,"role":["admin"],"roles":[`, 1))},
+		{"custom claims differing only in case", makeToken(keyA, kidA, func(_, c map[string]any) { c["tenant"], c["TENANT"] = "a", "b" })},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, nil)
