@@ -31,12 +31,12 @@ const maxNumericDate = 253402300799
 // top level; the session claim and any custom claims are kept raw and
 // decoded only once the signature has verified.
 type claims struct {
-	iss, sub        string // alias the payload buffer
-	hasIss, hasSub  bool
-	hasAud, audOK   bool // aud present; aud contains the project id
-	exp, nbf, iat   numericDate
-	session         []byte // raw session claim object, nil when absent
-	organization    []byte // raw organization claim, nil when absent
+	iss, sub       string // alias the payload buffer
+	hasIss, hasSub bool
+	hasAud, audOK  bool // aud present; aud contains the project id
+	exp, nbf, iat  numericDate
+	session        []byte // raw session claim object, nil when absent
+	organization   []byte // raw organization claim, nil when absent
 	// scope and clientID are raw: in a session JWT they are custom claims
 	// of any type; an access token's mapping checks them.
 	scope, clientID []byte

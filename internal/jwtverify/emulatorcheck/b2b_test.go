@@ -255,7 +255,9 @@ func TestHostileB2BAndMachineTokens(t *testing.T) {
 		return sign(c)
 	}
 	session := func(v *jwtverify.Verifier) func(context.Context, string) (*jwtverify.Result, error) { return v.Verify }
-	machine := func(v *jwtverify.Verifier) func(context.Context, string) (*jwtverify.Result, error) { return v.VerifyAccessToken }
+	machine := func(v *jwtverify.Verifier) func(context.Context, string) (*jwtverify.Result, error) {
+		return v.VerifyAccessToken
+	}
 	scopes := func(n int) string {
 		s := make([]string, n)
 		for i := range s {
