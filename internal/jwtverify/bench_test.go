@@ -127,13 +127,13 @@ func runBoth(b *testing.B, pool []string, op func(tok string) error) {
 	})
 }
 
-func benchVerifier(b *testing.B, cacheSize int) *Verifier {
+func benchVerifier(b *testing.B, cacheSize int, b2b bool) *Verifier {
 	b.Helper()
 	srv := newJWKSServer(b)
 	set := newKeySet(b, srv, time.Hour)
 	now := t0.Add(time.Minute)
 	v, err := New(Config{ProjectID: projectID, Issuers: []string{stytchIssuer}, Keys: set,
-		Now: func() time.Time { return now }, CacheSize: cacheSize})
+		Now: func() time.Time { return now }, CacheSize: cacheSize, B2B: b2b})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -160,38 +160,102 @@ const firstSightCacheSize = maxShards
 // BenchmarkVerifyFirstSight verifies tokens the cache has not seen.
 func BenchmarkVerifyFirstSight(b *testing.B) {
 	pool, _ := benchPool()
-	v := benchVerifier(b, firstSightCacheSize)
-	ctx := context.Background()
-	runBoth(b, pool, func(tok string) error {
-		_, err := v.Verify(ctx, tok)
-		return err
-	})
+	benchFirstSight(b, pool, false, (*Verifier).Verify)
 }
 
 // BenchmarkVerifyCached verifies tokens seen before (the cache holds the
 // whole pool: each was verified twice).
 func BenchmarkVerifyCached(b *testing.B) {
 	pool, _ := benchPool()
-	v := benchVerifier(b, 0)
+	benchCached(b, pool, false, (*Verifier).Verify)
+}
+
+// BenchmarkVerifyMemberFirstSight verifies member session JWTs (B2B) the
+// cache has not seen.
+func BenchmarkVerifyMemberFirstSight(b *testing.B) {
+	members, _ := kindPools()
+	benchFirstSight(b, members, true, (*Verifier).Verify)
+}
+
+// BenchmarkVerifyMemberCached verifies member session JWTs seen before.
+func BenchmarkVerifyMemberCached(b *testing.B) {
+	members, _ := kindPools()
+	benchCached(b, members, true, (*Verifier).Verify)
+}
+
+// BenchmarkVerifyAccessTokenFirstSight verifies M2M access tokens the cache
+// has not seen.
+func BenchmarkVerifyAccessTokenFirstSight(b *testing.B) {
+	_, access := kindPools()
+	benchFirstSight(b, access, true, (*Verifier).VerifyAccessToken)
+}
+
+// BenchmarkVerifyAccessTokenCached verifies M2M access tokens seen before.
+func BenchmarkVerifyAccessTokenCached(b *testing.B) {
+	_, access := kindPools()
+	benchCached(b, access, true, (*Verifier).VerifyAccessToken)
+}
+
+type verifyFunc func(*Verifier, context.Context, string) (*Result, error)
+
+func benchFirstSight(b *testing.B, pool []string, b2b bool, verify verifyFunc) {
+	v := benchVerifier(b, firstSightCacheSize, b2b)
+	ctx := context.Background()
+	runBoth(b, pool, func(tok string) error {
+		_, err := verify(v, ctx, tok)
+		return err
+	})
+}
+
+func benchCached(b *testing.B, pool []string, b2b bool, verify verifyFunc) {
+	v := benchVerifier(b, 0, b2b)
 	ctx := context.Background()
 	for range 2 { // a token is cached on its second verification
 		for _, tok := range pool {
-			if _, err := v.Verify(ctx, tok); err != nil {
+			if _, err := verify(v, ctx, tok); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
 	runBoth(b, pool, func(tok string) error {
-		_, err := v.Verify(ctx, tok)
+		_, err := verify(v, ctx, tok)
 		return err
 	})
+}
+
+var (
+	kindPoolOnce sync.Once
+	memberPool   []string // member session JWTs, valid, distinct
+	accessPool   []string // M2M access tokens, valid, distinct
+)
+
+// kindPools returns pools of member session JWTs and M2M access tokens
+// shaped as the emulator issues them (emulator spec §3).
+func kindPools() (members, access []string) {
+	kindPoolOnce.Do(func() {
+		memberPool, accessPool = make([]string, benchPoolSize), make([]string, benchPoolSize)
+		var wg sync.WaitGroup
+		for i := range benchPoolSize {
+			wg.Go(func() {
+				memberPool[i] = signClaims(memberClaims(t0), func(c map[string]any) {
+					c["sub"] = fmt.Sprintf("member-test-32fc5024-9c09-4da3-bd2e-%012d", i)
+					session(c)["id"] = fmt.Sprintf("member-session-test-a1b2c3d4-0000-4000-8000-%012d", i)
+				})
+				accessPool[i] = signClaims(accessClaims(t0), func(c map[string]any) {
+					c["sub"] = fmt.Sprintf("m2m-client-test-d731954d-dab3-4a2b-bdee-%012d", i)
+				})
+			})
+		}
+		wg.Wait()
+	})
+	return memberPool, accessPool
 }
 
 // BenchmarkVerifyForged rejects tokens whose payload was rewritten under a
 // known kid: one signature check each, no fetch.
 func BenchmarkVerifyForged(b *testing.B) {
 	_, forged := benchPool()
-	v := benchVerifier(b, 0)
+	v := benchVerifier(b, 0, false)
 	ctx := context.Background()
 	runBoth(b, forged, func(tok string) error {
 		if _, err := v.Verify(ctx, tok); !errors.Is(err, ErrSignature) {
@@ -210,7 +274,7 @@ func BenchmarkVerifyForged(b *testing.B) {
 // mean. Serial and parallel as in runBoth.
 func BenchmarkVsFloor(b *testing.B) {
 	pool, forged := benchPool()
-	firstSight, seen := benchVerifier(b, firstSightCacheSize), benchVerifier(b, 0)
+	firstSight, seen := benchVerifier(b, firstSightCacheSize, false), benchVerifier(b, 0, false)
 	ctx := context.Background()
 	for range 2 { // a token is cached on its second verification
 		for _, tok := range pool {

@@ -4,13 +4,25 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stytchmw/stytchmw/client"
 )
 
-// sessionClaimName is the claim that carries the Stytch session.
-const sessionClaimName = "https://stytch.com/session"
+// The claims that carry the Stytch session and, in a B2B project's tokens,
+// the member's organization.
+const (
+	sessionClaimName      = "https://stytch.com/session"
+	organizationClaimName = "https://stytch.com/organization"
+)
+
+// payloadShapes are the payload members decoded into Go types (or read by
+// name), whose members the scanner checks against those types' fields.
+var payloadShapes = []namedShape{
+	{sessionClaimName, sessionShape},
+	{organizationClaimName, organizationShape},
+}
 
 // maxNumericDate is 9999-12-31T23:59:59Z: later dates are refused.
 const maxNumericDate = 253402300799
@@ -19,13 +31,16 @@ const maxNumericDate = 253402300799
 // top level; the session claim and any custom claims are kept raw and
 // decoded only once the signature has verified.
 type claims struct {
-	iss, sub        string // alias the payload buffer
-	hasIss, hasSub  bool
-	hasAud, audOK   bool // aud present; aud contains the project id
-	exp, nbf, iat   numericDate
-	session         []byte // raw session claim object, nil when absent
-	hasCustomClaims bool
-	hasSessionClaim bool
+	iss, sub       string // alias the payload buffer
+	hasIss, hasSub bool
+	hasAud, audOK  bool // aud present; aud contains the project id
+	exp, nbf, iat  numericDate
+	session        []byte // raw session claim object, nil when absent
+	organization   []byte // raw organization claim, nil when absent
+	// scope and clientID are raw: in a session JWT they are custom claims
+	// of any type; an access token's mapping checks them.
+	scope, clientID []byte
+	hasCustomClaims bool // other than scope and client_id
 }
 
 // numericDate is a NumericDate claim (seconds since the epoch, possibly
@@ -43,7 +58,9 @@ func (d numericDate) time() time.Time {
 // parseClaims decodes the payload's top level: it refuses duplicate
 // members at any depth (ErrMalformed), registered claims of the wrong JSON
 // type and members of the session claim named like a known one in another
-// case (ErrClaims), and checks aud against projectID on the way so that no
+// case (ErrClaims), the same in the organization claim, or a top-level
+// member named like the session or organization claim in another case
+// (ErrOrganization), and checks aud against projectID on the way so that no
 // audience list is built.
 func parseClaims(data []byte, projectID string) (claims, error) {
 	var c claims
@@ -51,11 +68,14 @@ func parseClaims(data []byte, projectID string) (claims, error) {
 	if err != nil {
 		return c, fail(ErrMalformed, "payload: "+err.Error())
 	}
-	m.field, m.fieldShape = sessionClaimName, sessionShape
+	m.fields = payloadShapes
 	var names nameSet
 	for {
 		name, value, ok, err := m.next()
 		if errors.Is(err, errCaseName) {
+			if name == organizationClaimName {
+				return c, fail(ErrOrganization, err.Error())
+			}
 			return c, fail(ErrClaims, "session claim: "+err.Error())
 		}
 		if err != nil {
@@ -100,7 +120,21 @@ func parseClaims(data []byte, projectID string) (claims, error) {
 				return c, fail(ErrClaims, "the session claim is not an object")
 			}
 			c.session = value
+		case organizationClaimName:
+			c.organization = value // checked by checkKind
+		case "scope":
+			c.scope = value
+		case "client_id":
+			c.clientID = value
 		default:
+			// Stytch never signs these; a token that has one is not
+			// understood (which of the two names would a reader take?).
+			if strings.EqualFold(name, organizationClaimName) {
+				return c, fail(ErrOrganization, quoteShort(name)+" is named like the organization claim in another case")
+			}
+			if strings.EqualFold(name, sessionClaimName) {
+				return c, fail(ErrClaims, quoteShort(name)+" is named like the session claim in another case")
+			}
 			if !client.IsReservedClaim(name) {
 				c.hasCustomClaims = true
 			}

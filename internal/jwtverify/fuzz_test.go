@@ -19,9 +19,11 @@ import (
 
 // verdicts are the errors Verify may return; each one matches one of them.
 var verdicts = []error{ErrTooLarge, ErrMalformed, ErrAlgorithm, ErrHeader, ErrIssuer, ErrAudience,
-	ErrUnknownKey, ErrKeysUnavailable, ErrSignature, ErrExpired, ErrNotYetValid, ErrIssuedInFuture, ErrClaims}
+	ErrUnknownKey, ErrKeysUnavailable, ErrSignature, ErrExpired, ErrNotYetValid, ErrIssuedInFuture, ErrClaims,
+	ErrNotSession, ErrNotAccessToken, ErrNoOrganization, ErrOrganizationClaim, ErrOrganization, ErrScope}
 
-// checkOutcome checks the invariants of any Verify outcome.
+// checkOutcome checks the invariants of any outcome of Verify, VerifyAny
+// or VerifyAccessToken.
 func checkOutcome(t *testing.T, res *Result, err error) {
 	t.Helper()
 	if err != nil {
@@ -41,38 +43,92 @@ func checkOutcome(t *testing.T, res *Result, err error) {
 			return
 		}
 	}
-	s := res.Session
-	if s == nil || s.SessionID == "" || s.UserID == "" || s.Attributes == nil || s.Roles == nil ||
-		s.AuthenticationFactors == nil || s.CustomClaims == nil || res.KeyID == "" {
-		t.Fatalf("incomplete Result %+v / %+v", res, s)
+	if res.KeyID == "" {
+		t.Fatalf("Result without a kid: %+v", res)
 	}
-	for name := range s.CustomClaims {
-		if name == "iss" || name == "exp" || name == sessionClaimName {
+	var custom map[string]any
+	switch s, m, a := res.Session, res.MemberSession, res.AccessToken; res.Kind {
+	case KindSession:
+		if s == nil || m != nil || a != nil || s.SessionID == "" || s.UserID == "" || s.Attributes == nil || s.Roles == nil ||
+			s.AuthenticationFactors == nil || s.CustomClaims == nil {
+			t.Fatalf("incomplete Result %+v / %+v", res, s)
+		}
+		custom = s.CustomClaims
+	case KindMemberSession:
+		if m == nil || s != nil || a != nil || m.MemberSessionID == "" || m.MemberID == "" || m.OrganizationID == "" ||
+			m.OrganizationSlug == "" || m.Roles == nil || m.AuthenticationFactors == nil || m.CustomClaims == nil {
+			t.Fatalf("incomplete Result %+v / %+v", res, m)
+		}
+		custom = m.CustomClaims
+	case KindAccessToken:
+		if a == nil || s != nil || m != nil || a.Subject == "" || a.ClientID == "" || a.Scopes == nil || a.CustomClaims == nil ||
+			(a.OrganizationID == "") != (a.OrganizationSlug == "") {
+			t.Fatalf("incomplete Result %+v / %+v", res, a)
+		}
+		custom = a.CustomClaims
+		for _, name := range []string{"scope", "client_id"} {
+			if _, ok := custom[name]; ok {
+				t.Fatalf("%q among an access token's custom claims", name)
+			}
+		}
+	default:
+		t.Fatalf("Result of kind %v", res.Kind)
+	}
+	for name := range custom {
+		if name == "iss" || name == "exp" || name == sessionClaimName || name == organizationClaimName {
 			t.Fatalf("reserved claim %q among the custom claims", name)
 		}
 	}
 }
 
-func fuzzVerifier(f *testing.F) *Verifier {
+func fuzzVerifier(f *testing.F, b2b bool) *Verifier {
 	srv := newJWKSServer(f)
 	set := newKeySet(f, srv, time.Hour)
 	v, err := New(Config{ProjectID: projectID, Issuers: []string{stytchIssuer, customIssuer}, Keys: set,
-		Now: func() time.Time { return t0.Add(time.Minute) }, CacheSize: 64})
+		Now: func() time.Time { return t0.Add(time.Minute) }, CacheSize: 64, B2B: b2b})
 	if err != nil {
 		f.Fatal(err)
 	}
 	return v
 }
 
+// checkKinds checks that the strict verifications agree with VerifyAny:
+// the same kind accepted, the other refused as the wrong kind.
+func checkKinds(t *testing.T, v *Verifier, token string, any *Result, anyErr error) {
+	t.Helper()
+	res, err := v.Verify(context.Background(), token)
+	checkOutcome(t, res, err)
+	acc, accErr := v.VerifyAccessToken(context.Background(), token)
+	checkOutcome(t, acc, accErr)
+	if anyErr != nil && !errors.Is(anyErr, ErrExpired) {
+		if err == nil || accErr == nil {
+			t.Fatalf("VerifyAny refused (%v) what Verify (%v) or VerifyAccessToken (%v) accepted", anyErr, err, accErr)
+		}
+		return
+	}
+	if any.Kind == KindAccessToken {
+		if !errors.Is(err, ErrNotSession) || acc == nil {
+			t.Fatalf("an access token: Verify %v, VerifyAccessToken %v", err, accErr)
+		}
+	} else if !errors.Is(accErr, ErrNotAccessToken) || res == nil {
+		t.Fatalf("a session: Verify %v, VerifyAccessToken %v", err, accErr)
+	}
+}
+
 // FuzzVerify feeds arbitrary strings as tokens.
 func FuzzVerify(f *testing.F) {
 	f.Add(makeToken(keyA, kidA, nil))
-	v := fuzzVerifier(f)
+	f.Add(signClaims(memberClaims(t0), nil))
+	f.Add(signClaims(accessClaims(t0), nil))
+	consumer, b2b := fuzzVerifier(f, false), fuzzVerifier(f, true)
 	f.Fuzz(func(t *testing.T, token string) {
-		res, err := v.Verify(context.Background(), token)
-		checkOutcome(t, res, err)
-		if err == nil && len(token) > DefaultMaxTokenBytes {
-			t.Fatal("an oversized token was accepted")
+		for _, v := range []*Verifier{consumer, b2b} {
+			res, err := v.VerifyAny(context.Background(), token)
+			checkOutcome(t, res, err)
+			if err == nil && len(token) > DefaultMaxTokenBytes {
+				t.Fatal("an oversized token was accepted")
+			}
+			checkKinds(t, v, token, res, err)
 		}
 	})
 }
@@ -80,27 +136,48 @@ func FuzzVerify(f *testing.F) {
 // FuzzVerifySigned signs arbitrary header and payload bytes with a served
 // key, so that the fuzzer reaches the claims mapping behind the signature.
 func FuzzVerifySigned(f *testing.F) {
-	f.Add([]byte(mustJSON(stytchHeader(kidA))), []byte(mustJSON(stytchClaims(t0))))
-	v := fuzzVerifier(f)
+	hdr := []byte(mustJSON(stytchHeader(kidA)))
+	f.Add(hdr, []byte(mustJSON(stytchClaims(t0))))
+	f.Add(hdr, []byte(mustJSON(memberClaims(t0))))
+	f.Add(hdr, []byte(mustJSON(accessClaims(t0))))
+	app := accessClaims(t0)
+	app["client_id"], app["sub"], app["team"] = appClientID, memberID, []any{"a", 1}
+	app[orgClaimName] = map[string]any{"organization_id": orgID, "slug": orgSlug}
+	f.Add(hdr, []byte(mustJSON(app)))
+	odd := accessClaims(t0)
+	odd["scope"] = "  read:users\twrite:users  a:b:c * -:- "
+	f.Add(hdr, []byte(mustJSON(odd)))
+	f.Add(hdr, []byte(`{"https://stytch.com/organization":{"organization_id":"o","Slug":"s","slug":"s"},"sub":"m","scope":""}`))
+	consumer, b2b := fuzzVerifier(f, false), fuzzVerifier(f, true)
 	f.Fuzz(func(t *testing.T, header, payload []byte) {
 		if len(header)+len(payload) > DefaultMaxTokenBytes {
 			return // refused before parsing; not worth a signature
 		}
-		res, err := v.Verify(context.Background(), rawToken(keyA, string(header), string(payload)))
-		checkOutcome(t, res, err)
-		if err == nil || errors.Is(err, ErrExpired) {
-			// Whatever was accepted is JSON without duplicate top-level
-			// names, in UTF-8.
-			var top map[string]json.RawMessage
-			if !utf8.Valid(payload) || json.Unmarshal(payload, &top) != nil {
-				t.Fatalf("accepted a payload encoding/json refuses: %q", payload)
-			}
-			// No object in it has a member name twice, at any depth.
-			if dup := duplicateName(payload); dup != "" {
-				t.Fatalf("accepted a payload with the member %q twice in an object: %q", dup, payload)
-			}
+		token := rawToken(keyA, string(header), string(payload))
+		for _, v := range []*Verifier{consumer, b2b} {
+			res, err := v.VerifyAny(context.Background(), token)
+			checkOutcome(t, res, err)
+			checkKinds(t, v, token, res, err)
+			checkAccepted(t, payload, err)
 		}
 	})
+}
+
+// checkAccepted checks that an accepted payload is JSON without duplicate
+// names, in UTF-8.
+func checkAccepted(t *testing.T, payload []byte, err error) {
+	t.Helper()
+	if err != nil && !errors.Is(err, ErrExpired) {
+		return
+	}
+	var top map[string]json.RawMessage
+	if !utf8.Valid(payload) || json.Unmarshal(payload, &top) != nil {
+		t.Fatalf("accepted a payload encoding/json refuses: %q", payload)
+	}
+	// No object in it has a member name twice, at any depth.
+	if dup := duplicateName(payload); dup != "" {
+		t.Fatalf("accepted a payload with the member %q twice in an object: %q", dup, payload)
+	}
 }
 
 // duplicateName returns a member name that occurs twice in one object of

@@ -36,10 +36,15 @@ type members struct {
 	data []byte
 	pos  int
 	done bool
-	// field, when set, names the one member whose value is decoded into a
-	// Go type, whose shape fieldShape gives.
-	field      string
-	fieldShape *shape
+	// fields name the members whose values are decoded into Go types, with
+	// the shapes of those types.
+	fields []namedShape
+}
+
+// namedShape is a member decoded into a Go type, and that type's shape.
+type namedShape struct {
+	name  string
+	shape *shape
 }
 
 // newMembers starts iterating over data, which must hold one JSON object
@@ -60,7 +65,8 @@ func newMembers(data []byte) (members, error) {
 }
 
 // next returns the next member's name and raw value (which aliases data),
-// or ok == false after the last one.
+// or ok == false after the last one. An error met in a member's value comes
+// with the member's name.
 func (m *members) next() (name string, value []byte, ok bool, err error) {
 	if m.done {
 		return "", nil, false, nil
@@ -88,12 +94,15 @@ func (m *members) next() (name string, value []byte, ok bool, err error) {
 	}
 	start := skipSpace(d, pos+1)
 	var sh *shape
-	if m.fieldShape != nil && name == m.field {
-		sh = m.fieldShape
+	for i := range m.fields {
+		if name == m.fields[i].name {
+			sh = m.fields[i].shape
+			break
+		}
 	}
 	end, err = skipValue(d, start, 1, sh)
 	if err != nil {
-		return "", nil, false, err
+		return name, nil, false, err
 	}
 	value = d[start:end]
 	pos = skipSpace(d, end)

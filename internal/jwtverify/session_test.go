@@ -19,7 +19,8 @@ func TestSessionMatchesTheRemoteAnswer(t *testing.T) {
 		c["reference_id"] = 42
 		c["org"] = map[string]any{"plan": "pro", "seats": []any{1, 2}}
 		c["jti"] = "ignored: reserved"
-		c["https://stytch.com/organization"] = map[string]any{"ignored": "reserved"}
+		c["https://stytch.com/other"] = map[string]any{"ignored": "reserved"}
+		c["scope"] = 7 // a session's custom claim, of any type
 	})
 	res, err := f.v.Verify(t.Context(), tok)
 	if err != nil {
@@ -37,7 +38,7 @@ func TestSessionMatchesTheRemoteAnswer(t *testing.T) {
 			"email_factor": {"email_id": "email-test-81bf03a8-86e1-4d95-bd44-bb3495224953",
 				"email_address": "sandbox@stytch.com"}}],
 		"roles": ["stytch_user", "admin"],
-		"custom_claims": {"email": "sandbox@stytch.com", "reference_id": 42, "org": {"plan": "pro", "seats": [1, 2]}}
+		"custom_claims": {"email": "sandbox@stytch.com", "reference_id": 42, "org": {"plan": "pro", "seats": [1, 2]}, "scope": 7}
 	}`
 	var want client.Session
 	if err := json.Unmarshal([]byte(remote), &want); err != nil {

@@ -210,3 +210,50 @@ func newFixture(tb testing.TB, edit func(*Config)) *fixture {
 	f.v = v
 	return f
 }
+
+// The organization and clients of the B2B and machine test tokens.
+const (
+	orgID        = "organization-test-07971b06-ac8b-4cdb-9c15-63b17e653931"
+	orgSlug      = "acme"
+	memberID     = "member-test-32fc5024-9c09-4da3-bd2e-c9ce4da9375f"
+	m2mClientID  = "m2m-client-test-d731954d-dab3-4a2b-bdee-07f3ad1be885"
+	appClientID  = "connected-app-test-d731954d-dab3-4a2b-bdee-07f3ad1be886"
+	orgClaimName = "https://stytch.com/organization"
+)
+
+// memberClaims are the claims of a member session JWT (emulator spec §3)
+// issued at iat: a session JWT's, sub a member, and the organization claim.
+func memberClaims(iat time.Time) map[string]any {
+	c := stytchClaims(iat)
+	c["sub"] = memberID
+	session(c)["id"] = "member-session-test-a1b2c3d4-0000-4000-8000-000000000001"
+	session(c)["roles"] = []any{"stytch_member", "editor"}
+	c[orgClaimName] = map[string]any{"organization_id": orgID, "slug": orgSlug}
+	return c
+}
+
+// accessClaims are the claims of an M2M access token issued at iat (spec
+// §2): sub the client, a scope string, valid an hour, no session claim.
+func accessClaims(iat time.Time) map[string]any {
+	return map[string]any{
+		"aud":   []any{projectID},
+		"exp":   iat.Unix() + 3600,
+		"iat":   iat.Unix(),
+		"iss":   stytchIssuer,
+		"nbf":   iat.Unix(),
+		"sub":   m2mClientID,
+		"scope": "read:documents write:documents",
+	}
+}
+
+// signClaims signs claims under Stytch's header with keyA, after letting
+// edit change them.
+func signClaims(claims map[string]any, edit func(c map[string]any)) string {
+	if edit != nil {
+		edit(claims)
+	}
+	return rawToken(keyA, mustJSON(stytchHeader(kidA)), mustJSON(claims))
+}
+
+// b2b configures a fixture for a B2B project.
+func b2b(c *Config) { c.B2B = true }

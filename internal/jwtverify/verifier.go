@@ -65,15 +65,31 @@ type Config struct {
 	// may be reused (cache entries never outlive exp either). Zero disables
 	// caching. Deciding what to do with an old token is the caller's job.
 	MaxTokenAge *time.Duration
+	// B2B makes the verifier serve a Stytch B2B project: its session JWTs
+	// are member sessions, which must carry the organization claim
+	// (KindMemberSession; a consumer session JWT is refused with
+	// ErrNoOrganization). Without B2B, any token carrying the organization
+	// claim is refused (ErrOrganizationClaim). The key set must be the
+	// project's: /v1/b2b/sessions/jwks/{project_id} for B2B.
+	B2B bool
 }
 
-// Result is what a verified token says. Result and Session are shared with
-// the cache of verified tokens and every caller that verified the same
-// token (Verify returns the cached Result itself): read-only.
+// Result is what a verified token says. Result and what it points to are
+// shared with the cache of verified tokens and every caller that verified
+// the same token (Verify returns the cached Result itself): read-only.
+// Exactly one of Session, MemberSession and AccessToken is set, as Kind
+// says.
 type Result struct {
-	// Session is the session the token carries, as the remote authenticate
-	// endpoint would have answered it.
+	// Kind is the kind of token.
+	Kind Kind
+	// Session is a consumer session JWT's session, as the remote
+	// authenticate endpoint would have answered it (KindSession).
 	Session *client.Session
+	// MemberSession is a member session JWT's session, as the remote B2B
+	// authenticate endpoint would have answered it (KindMemberSession).
+	MemberSession *client.MemberSession
+	// AccessToken is an access token's claims (KindAccessToken).
+	AccessToken *AccessToken
 	// IssuedAt and ExpiresAt are the token's iat and exp, in UTC.
 	IssuedAt, ExpiresAt time.Time
 	// KeyID is the kid of the key that verified the token.
@@ -91,6 +107,7 @@ type Verifier struct {
 	maxBytes    int
 	maxTokenAge time.Duration
 	hasMaxAge   bool
+	b2b         bool
 	cache       *tokenCache // nil when disabled
 }
 
@@ -115,6 +132,7 @@ func New(cfg Config) (*Verifier, error) {
 		tolerance: cfg.ClockTolerance,
 		now:       cfg.Now,
 		maxBytes:  cfg.MaxTokenBytes,
+		b2b:       cfg.B2B,
 	}
 	if v.now == nil {
 		v.now = time.Now
@@ -135,7 +153,9 @@ func New(cfg Config) (*Verifier, error) {
 	return v, nil
 }
 
-// Verify verifies a session JWT and maps its claims to a Session.
+// Verify verifies a session JWT of the project and maps its claims to a
+// Session (consumer) or a MemberSession (Config.B2B). An access token is
+// refused (ErrNotSession).
 //
 // The checks run from the cheapest to the dearest, so that a token that can
 // never be valid costs little and nothing upstream: size, compact
@@ -150,7 +170,22 @@ func New(cfg Config) (*Verifier, error) {
 // The Result is shared with the cache and with every other caller that
 // verified the same token: read it, never modify it.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Result, error) {
-	return v.verifyAt(ctx, token, v.now(), v.tolerance, false)
+	return v.verifyAt(ctx, token, acceptSession, v.now(), v.tolerance, false)
+}
+
+// VerifyAccessToken verifies an M2M or Connected Apps access token as
+// Verify does a session JWT, with the same checks, key set and cache, and
+// maps its claims to an AccessToken. A session JWT is refused
+// (ErrNotAccessToken). Scopes are the caller's to require.
+func (v *Verifier) VerifyAccessToken(ctx context.Context, token string) (*Result, error) {
+	return v.verifyAt(ctx, token, acceptAccessToken, v.now(), v.tolerance, false)
+}
+
+// VerifyAny verifies a token that may be the project's session JWT or an
+// access token, for a caller that takes both: Result.Kind says which it
+// was. It costs what Verify costs.
+func (v *Verifier) VerifyAny(ctx context.Context, token string) (*Result, error) {
+	return v.verifyAt(ctx, token, acceptAny, v.now(), v.tolerance, false)
 }
 
 // VerifyAt verifies a session JWT as Verify does, but compares its time
@@ -164,13 +199,14 @@ func (v *Verifier) VerifyAt(ctx context.Context, token string, now time.Time, to
 	if tolerance < 0 {
 		return nil, fmt.Errorf("%w: the clock tolerance must not be negative", ErrInvalidConfig)
 	}
-	return v.verifyAt(ctx, token, now, tolerance, true)
+	return v.verifyAt(ctx, token, acceptSession, now, tolerance, true)
 }
 
-// verifyAt is Verify and VerifyAt: the time claims are checked against now
-// with tolerance. An entry is cached only while it is fresh by the
-// Verifier's own clock, which callClock says now may not be.
-func (v *Verifier) verifyAt(ctx context.Context, token string, now time.Time, tolerance time.Duration, callClock bool) (*Result, error) {
+// verifyAt is Verify and its siblings: a token of a kind acc takes, its
+// time claims checked against now with tolerance. An entry is cached only
+// while it is fresh by the Verifier's own clock, which callClock says now
+// may not be.
+func (v *Verifier) verifyAt(ctx context.Context, token string, acc accept, now time.Time, tolerance time.Duration, callClock bool) (*Result, error) {
 	if len(token) > v.maxBytes {
 		return nil, fail(ErrTooLarge, fmt.Sprintf("%d bytes, the limit is %d", len(token), v.maxBytes))
 	}
@@ -180,6 +216,11 @@ func (v *Verifier) verifyAt(ctx context.Context, token string, now time.Time, to
 	hashToken(token, v.cache != nil, &inputHash, &tokenHash)
 	if v.cache != nil {
 		if e := v.cache.get(&tokenHash); e != nil && now.Before(e.deadline) && v.keyInForce(e) {
+			// The kind is the token's own: refused from the cache as it
+			// would be on first sight, before the time claims.
+			if !acc.has(e.result.Kind) {
+				return nil, acc.refusal(e.result.Kind)
+			}
 			if err := checkTimes(now, tolerance, e); err != nil {
 				return nil, err
 			}
@@ -188,7 +229,7 @@ func (v *Verifier) verifyAt(ctx context.Context, token string, now time.Time, to
 	}
 	// A token whose key left the set is verified again, as a token never
 	// seen: refused while its kid is missing, cached again if it comes back.
-	e, err := v.verify(ctx, token, &inputHash)
+	e, err := v.verify(ctx, token, acc, &inputHash)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +257,7 @@ func (v *Verifier) verifyAt(ctx context.Context, token string, now time.Time, to
 }
 
 // verify runs every check but the time claims.
-func (v *Verifier) verify(ctx context.Context, raw string, inputHash *[32]byte) (*verified, error) {
+func (v *Verifier) verify(ctx context.Context, raw string, acc accept, inputHash *[32]byte) (*verified, error) {
 	var sigBuf [maxSignatureBytes]byte
 	t, err := splitToken(raw, &sigBuf)
 	if err != nil {
@@ -236,6 +277,10 @@ func (v *Verifier) verify(ctx context.Context, raw string, inputHash *[32]byte) 
 	if !c.audOK {
 		return nil, fail(ErrAudience, "aud does not contain the project id")
 	}
+	kind, err := kindOf(&c, v.b2b, acc)
+	if err != nil {
+		return nil, err
+	}
 	// The generation is read before the key, so that the entry never
 	// claims a newer set than the key came from: at worst it is checked
 	// again on its first hit.
@@ -252,7 +297,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, inputHash *[32]byte) 
 	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, inputHash[:], t.sig); err != nil {
 		return nil, fail(ErrSignature, "RS256 signature does not verify")
 	}
-	e, err := newVerified(&c, t.payload, kid)
+	e, err := newVerified(&c, t.payload, kid, kind)
 	if err != nil {
 		return nil, err
 	}
