@@ -110,7 +110,7 @@ func setJWTCookie(r *http.Request, token string) {
 }
 
 func BenchmarkMiddlewareBearerFirstSight(b *testing.B) {
-	s := newBench(b, 64, func(c *Config) { c.VerifiedJWTCacheSize = 1 })
+	s := newBench(b, 64, func(c *Config) { c.Tuning.VerifiedJWTCacheSize = 1 })
 	s.run(b, s.env.auth.Handler(readSession), setBearer)
 }
 
@@ -120,7 +120,7 @@ func BenchmarkMiddlewareBearerSeenBefore(b *testing.B) {
 }
 
 func BenchmarkMiddlewareCookieFirstSight(b *testing.B) {
-	s := newBench(b, 64, func(c *Config) { c.VerifiedJWTCacheSize = 1 })
+	s := newBench(b, 64, func(c *Config) { c.Tuning.VerifiedJWTCacheSize = 1 })
 	s.run(b, s.env.auth.Handler(readSession), setJWTCookie)
 }
 
@@ -130,7 +130,7 @@ func BenchmarkMiddlewareCookieSeenBefore(b *testing.B) {
 }
 
 func BenchmarkMiddlewareRequireActionFirstSight(b *testing.B) {
-	s := newBench(b, 64, func(c *Config) { c.VerifiedJWTCacheSize = 1 })
+	s := newBench(b, 64, func(c *Config) { c.Tuning.VerifiedJWTCacheSize = 1 })
 	s.run(b, s.env.auth.RequireAction("documents", "read")(readSession), setBearer)
 }
 
@@ -143,7 +143,7 @@ func BenchmarkMiddlewareRequireActionSeenBefore(b *testing.B) {
 // middleware's own cost is the difference.
 
 func BenchmarkVerifierAloneFirstSight(b *testing.B) {
-	s := newBench(b, 64, func(c *Config) { c.VerifiedJWTCacheSize = 1 })
+	s := newBench(b, 64, func(c *Config) { c.Tuning.VerifiedJWTCacheSize = 1 })
 	ctx := context.Background()
 	b.ReportAllocs()
 	i := 0
@@ -179,7 +179,7 @@ func BenchmarkSessionTokenCacheEntry(b *testing.B) {
 	var perEntry float64
 	for b.Loop() {
 		b.StopTimer()
-		e.auth.tokens.entries.Flush()
+		e.auth.tokens.entries.Clear()
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
@@ -195,8 +195,8 @@ func BenchmarkSessionTokenCacheEntry(b *testing.B) {
 		perEntry = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / n
 		b.StartTimer()
 	}
-	if e.auth.tokens.entries.ItemCount() != n {
-		b.Fatalf("%d entries cached, want %d", e.auth.tokens.entries.ItemCount(), n)
+	if e.auth.tokens.entries.Len() != n {
+		b.Fatalf("%d entries cached, want %d", e.auth.tokens.entries.Len(), n)
 	}
 	b.ReportMetric(perEntry, "B/entry")
 }

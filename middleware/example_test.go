@@ -30,7 +30,7 @@ func ExampleNew() {
 	defer cancel()
 	auth, err := middleware.New(ctx, middleware.Config{
 		Client:         stytch,
-		MaxTokenAge:    new(time.Minute), // ask Stytch about JWTs older than a minute
+		MaxTokenAge:    time.Minute, // ask Stytch about JWTs older than a minute
 		TrustedOrigins: []string{"https://app.example.com"},
 		RefreshCookie:  &middleware.CookieOptions{},
 	})

@@ -138,7 +138,7 @@ func hostileEnv(t *testing.T, tolerance time.Duration) *env {
 		config: func(c *Config) {
 			c.HTTPClient = httpClient
 			c.ClockTolerance = tolerance
-			c.JWKSMinRefreshInterval = time.Millisecond
+			c.Tuning.JWKSMinRefreshInterval = time.Millisecond
 		},
 	})
 }

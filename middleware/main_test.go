@@ -24,6 +24,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// alwaysRemote is a MaxTokenAge below iat's one-second resolution: every
+// JWT is authenticated with Stytch.
+const alwaysRemote = time.Nanosecond
+
 // env is one end-to-end setup: a Stytch emulator, an Authenticator pointed
 // at it (with the emulator's clock), and an application server over real
 // HTTP whose routes are guarded in every way the package offers.

@@ -59,12 +59,12 @@ func (e *env) expiredJWT() string {
 // the fault is cleared, the same requests pass at once.
 func TestOutageRemoteNeeded(t *testing.T) {
 	e := newEnv(t, envOptions{config: func(c *Config) {
-		c.RemoteTimeout = outageRemoteTimeout
-		c.SessionTokenCacheTTL = new(time.Duration(0))
+		c.Tuning.RemoteTimeout = outageRemoteTimeout
+		c.Tuning.SessionTokenCacheTTL = -1
 	}})
 	always := newEnv(t, envOptions{config: func(c *Config) {
-		c.RemoteTimeout = outageRemoteTimeout
-		c.MaxTokenAge = new(time.Duration(0))
+		c.Tuning.RemoteTimeout = outageRemoteTimeout
+		c.MaxTokenAge = alwaysRemote
 	}})
 	remoteNeeded := []struct {
 		name string
@@ -136,8 +136,8 @@ func TestOutageRemoteNeeded(t *testing.T) {
 // call and all get 503 within the RemoteTimeout bound.
 func TestOutageCoalescedAndBounded(t *testing.T) {
 	e := newEnv(t, envOptions{config: func(c *Config) {
-		c.RemoteTimeout = outageRemoteTimeout
-		c.MaxTokenAge = new(time.Duration(0))
+		c.Tuning.RemoteTimeout = outageRemoteTimeout
+		c.MaxTokenAge = alwaysRemote
 	}})
 	if err := e.srv.InjectFault(stytchtest.EndpointAuthenticate, stytchtest.Fault{Latency: 30 * time.Second}); err != nil {
 		t.Fatal(err)
@@ -163,8 +163,8 @@ func jwksOutageEnv(t *testing.T, jwksTimeout time.Duration) *env {
 		},
 		config: func(c *Config) {
 			c.HTTPClient = httpClient
-			c.JWKSMinRefreshInterval = 50 * time.Millisecond
-			c.RemoteTimeout = outageRemoteTimeout
+			c.Tuning.JWKSMinRefreshInterval = 50 * time.Millisecond
+			c.Tuning.RemoteTimeout = outageRemoteTimeout
 		},
 	})
 }
@@ -374,7 +374,7 @@ func readersMayDelete(p client.Policy) client.Policy {
 // locally valid JWT still passes Handler and RequireAction (keys and
 // policy held), and only what needs Stytch gets 503.
 func TestOutageEverythingDown(t *testing.T) {
-	e := newEnv(t, envOptions{config: func(c *Config) { c.RemoteTimeout = outageRemoteTimeout }})
+	e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning.RemoteTimeout = outageRemoteTimeout }})
 	e.call(routeRead, bearer(e.grant.SessionJWT)).want(t, http.StatusOK, "") // loads the policy
 	for _, ep := range []stytchtest.Endpoint{stytchtest.EndpointAuthenticate, stytchtest.EndpointJWKS, stytchtest.EndpointPolicy} {
 		if err := e.srv.InjectFault(ep, stytchtest.Fault{Drop: true}); err != nil {

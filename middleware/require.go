@@ -34,7 +34,7 @@ import (
 // as a warning now, and every check of it is denied.
 func (a *Authenticator) RequireAction(resource, action string) func(http.Handler) http.Handler {
 	if pc, err := a.policyCache(); err == nil {
-		if err := pc.Validate(resource, action); err != nil && a.logger != nil && !errors.Is(err, policy.ErrUnavailable) {
+		if err := pc.Validate(resource, action); err != nil && !errors.Is(err, policy.ErrUnavailable) {
 			a.logger.Warn("stytchmw: RequireAction names something the RBAC policy does not define; every check will be denied",
 				slog.String("resource", resource), slog.String("action", action), slog.String("reason", err.Error()))
 		}

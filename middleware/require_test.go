@@ -44,7 +44,7 @@ func TestRequireAction(t *testing.T) {
 // TestRequireActionDenialIsFinal: even a session verified remotely is not
 // asked about again when denied.
 func TestRequireActionDenialIsFinal(t *testing.T) {
-	e := newEnv(t, envOptions{config: func(c *Config) { c.MaxTokenAge = new(time.Duration(0)) }})
+	e := newEnv(t, envOptions{config: func(c *Config) { c.MaxTokenAge = alwaysRemote }})
 	e.call(routeDelete, bearer(e.grant.SessionJWT)).want(t, 403, ErrForbidden)
 	if n := e.count("authenticate"); n != 1 {
 		t.Fatalf("%d authenticate calls, want only the authentication", n)
@@ -121,7 +121,7 @@ func TestPolicyNeverLoaded(t *testing.T) {
 				t.Fatal(err)
 			}
 		},
-		config: func(c *Config) { c.RemoteTimeout = 300 * time.Millisecond },
+		config: func(c *Config) { c.Tuning.RemoteTimeout = 300 * time.Millisecond },
 	})
 	r := e.call(routeRead, bearer(e.grant.SessionJWT))
 	r.want(t, 503, ErrPolicyUnavailable)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/stytchmw/stytchmw/middleware"
 )
@@ -55,14 +56,18 @@ func (a *App) commands() []command {
 // configured MaxTokenAge.
 func (a *App) jwtVerification() string {
 	switch age := a.cfg.MaxTokenAge; {
-	case age == nil:
+	case age == 0:
 		return "verified locally (no call to Stytch)"
-	case *age == 0:
+	case age < time.Second:
 		return "verified by Stytch (STYTCH_MAX_TOKEN_AGE=0s)"
 	default:
-		return fmt.Sprintf("verified locally until it is %s old, then by Stytch", *age)
+		return fmt.Sprintf("verified locally until it is %s old, then by Stytch", age)
 	}
 }
+
+// sessionTokenCacheTTL is middleware.Tuning.SessionTokenCacheTTL's
+// default, which the demo keeps.
+const sessionTokenCacheTTL = 30 * time.Second
 
 // curl spells c as a curl command against baseURL.
 func (c command) curl(baseURL string) string {
@@ -117,7 +122,7 @@ func (a *App) printBanner(w io.Writer, name, baseURL string) error {
 		"the same project still accepts the JWT until its exp (5 minutes at most) or until it is\n"+
 		"STYTCH_MAX_TOKEN_AGE old, whichever is sooner (0s: never), and the opaque token for at most\n"+
 		"%s, the middleware's session-token cache TTL.\n",
-		middleware.DefaultSessionTokenCacheTTL)
+		sessionTokenCacheTTL)
 	b.WriteString(ReadyLine + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
