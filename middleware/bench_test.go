@@ -30,11 +30,11 @@ var sessionSink string
 
 // readSession is the handler: it reads the session as a real one would.
 var readSession = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-	s := SessionFrom(r.Context())
-	if s == nil {
+	a, ok := FromContext(r.Context())
+	if !ok {
 		panic("no session")
 	}
-	sessionSink = s.UserID
+	sessionSink = a.Session.UserID
 })
 
 type benchSetup struct {
@@ -111,32 +111,32 @@ func setJWTCookie(r *http.Request, token string) {
 
 func BenchmarkMiddlewareBearerFirstSight(b *testing.B) {
 	s := newBench(b, 64, func(c *Config) { c.Tuning.VerifiedJWTCacheSize = 1 })
-	s.run(b, s.env.auth.Handler(readSession), setBearer)
+	s.run(b, s.env.auth.Require(Authenticated())(readSession), setBearer)
 }
 
 func BenchmarkMiddlewareBearerSeenBefore(b *testing.B) {
 	s := newBench(b, 1, nil)
-	s.run(b, s.env.auth.Handler(readSession), setBearer)
+	s.run(b, s.env.auth.Require(Authenticated())(readSession), setBearer)
 }
 
 func BenchmarkMiddlewareCookieFirstSight(b *testing.B) {
 	s := newBench(b, 64, func(c *Config) { c.Tuning.VerifiedJWTCacheSize = 1 })
-	s.run(b, s.env.auth.Handler(readSession), setJWTCookie)
+	s.run(b, s.env.auth.Require(Authenticated())(readSession), setJWTCookie)
 }
 
 func BenchmarkMiddlewareCookieSeenBefore(b *testing.B) {
 	s := newBench(b, 1, nil)
-	s.run(b, s.env.auth.Handler(readSession), setJWTCookie)
+	s.run(b, s.env.auth.Require(Authenticated())(readSession), setJWTCookie)
 }
 
 func BenchmarkMiddlewareRequireActionFirstSight(b *testing.B) {
 	s := newBench(b, 64, func(c *Config) { c.Tuning.VerifiedJWTCacheSize = 1 })
-	s.run(b, s.env.auth.RequireAction("documents", "read")(readSession), setBearer)
+	s.run(b, s.env.auth.Require(Permission("documents", "read"))(readSession), setBearer)
 }
 
 func BenchmarkMiddlewareRequireActionSeenBefore(b *testing.B) {
 	s := newBench(b, 1, nil)
-	s.run(b, s.env.auth.RequireAction("documents", "read")(readSession), setBearer)
+	s.run(b, s.env.auth.Require(Permission("documents", "read"))(readSession), setBearer)
 }
 
 // The baseline: the verifier alone on the same tokens, so that the

@@ -141,14 +141,12 @@ func (e *Error) Is(target error) bool {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Status is the HTTP status of the error's Code.
-func (e *Error) Status() int { return e.Code.Status() }
-
-// StatusOf returns the HTTP status the middleware answers err with: its
-// Code's status, or 500 for an error that carries no Code.
-func StatusOf(err error) int { return CodeOf(err).Status() }
-
-// CodeOf returns the Code of err, or "" when err carries none.
+// CodeOf returns the Code of err, or "" when err carries none. With
+// Code.Status it is the one way from an error to its HTTP status:
+//
+//	middleware.WriteError(w, r, middleware.CodeOf(err).Status(), err)
+//
+// (the status of "" is 500).
 func CodeOf(err error) Code {
 	var e *Error
 	if errors.As(err, &e) {

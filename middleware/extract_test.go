@@ -255,7 +255,7 @@ func FuzzExtract(f *testing.F) {
 		}
 		cred, err := a.extract(r)
 		if err != nil {
-			if CodeOf(err) == "" || StatusOf(err) != http.StatusUnauthorized {
+			if CodeOf(err) == "" || CodeOf(err).Status() != http.StatusUnauthorized {
 				t.Fatalf("error %v has no 401 code", err)
 			}
 			return

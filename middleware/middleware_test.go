@@ -248,7 +248,7 @@ func TestCloseStopsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	guard := a.RequireAction("documents", "read") // creates the policy cache
+	guard := a.Require(Permission("documents", "read")) // creates the policy cache
 	_ = guard
 	user, _ := srv.CreateUser(t.Context(), stytchtest.UserParams{Roles: []string{"reader"}})
 	grant, _ := srv.CreateSession(t.Context(), stytchtest.SessionParams{UserID: user.UserID})

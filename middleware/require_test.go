@@ -107,7 +107,7 @@ func TestAuthorizeAuthenticatesItself(t *testing.T) {
 	if err != nil || !v.Authorized || v.GrantingRoles[0] != "editor" {
 		t.Fatalf("verdict %+v, %v", v, err)
 	}
-	if _, err := e.auth.Authorize(req, "documents", "delete"); !errors.Is(err, ErrForbidden) || StatusOf(err) != 403 {
+	if _, err := e.auth.Authorize(req, "documents", "delete"); !errors.Is(err, ErrForbidden) || CodeOf(err).Status() != 403 {
 		t.Fatalf("denial: %v", err)
 	}
 }
@@ -170,7 +170,7 @@ func TestRequireActionWarnsAboutUndefinedRules(t *testing.T) {
 	e := newEnv(t, envOptions{config: func(c *Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))
 	}})
-	_ = e.auth.RequireAction("documents", "raed")
+	_ = e.auth.Require(Permission("documents", "raed"))
 	mu.Lock()
 	defer mu.Unlock()
 	if !strings.Contains(buf.String(), "raed") || !strings.Contains(buf.String(), "WARN") {
@@ -189,19 +189,19 @@ func TestOnlyOwnSessionsAreTrusted(t *testing.T) {
 	authorize := func(a *Authenticator) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if _, err := a.Authorize(r, "documents", "delete"); err != nil {
-				WriteError(w, r, StatusOf(err), err)
+				WriteError(w, r, CodeOf(err).Status(), err)
 				return
 			}
 			echo(w, r)
 		})
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/p1/then/p2/require", p1.auth.Handler(p2.auth.RequireAction("documents", "delete")(http.HandlerFunc(echo))))
-	mux.Handle("/p1/then/p2/authorize", p1.auth.Handler(authorize(p2.auth)))
-	mux.Handle("/p1/optional/then/p2/require", p1.auth.Optional(p2.auth.RequireAction("documents", "delete")(http.HandlerFunc(echo))))
-	mux.Handle("/p1/then/p1/require", p1.auth.Handler(p1.auth.RequireAction("documents", "delete")(http.HandlerFunc(echo))))
-	mux.Handle("/p1/then/p1/authorize", p1.auth.Handler(authorize(p1.auth)))
-	mux.Handle("/p2/then/p2/require", p2.auth.Handler(p2.auth.RequireAction("documents", "delete")(http.HandlerFunc(echo))))
+	mux.Handle("/p1/then/p2/require", p1.auth.Require(Authenticated())(p2.auth.Require(Permission("documents", "delete"))(http.HandlerFunc(echo))))
+	mux.Handle("/p1/then/p2/authorize", p1.auth.Require(Authenticated())(authorize(p2.auth)))
+	mux.Handle("/p1/optional/then/p2/require", p1.auth.Require(Optional())(p2.auth.Require(Permission("documents", "delete"))(http.HandlerFunc(echo))))
+	mux.Handle("/p1/then/p1/require", p1.auth.Require(Authenticated())(p1.auth.Require(Permission("documents", "delete"))(http.HandlerFunc(echo))))
+	mux.Handle("/p1/then/p1/authorize", p1.auth.Require(Authenticated())(authorize(p1.auth)))
+	mux.Handle("/p2/then/p2/require", p2.auth.Require(Authenticated())(p2.auth.Require(Permission("documents", "delete"))(http.HandlerFunc(echo))))
 	app := httptest.NewServer(mux)
 	t.Cleanup(app.Close)
 	e := &env{t: t, app: app}
@@ -247,18 +247,18 @@ func TestNewContextGrantsNothing(t *testing.T) {
 			})))
 		})
 	}
-	deleteGuard := e.auth.RequireAction("documents", "delete")
+	deleteGuard := e.auth.Require(Permission("documents", "delete"))
 	authorize := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := e.auth.Authorize(r, "documents", "delete"); err != nil {
-			WriteError(w, r, StatusOf(err), err)
+			WriteError(w, r, CodeOf(err).Status(), err)
 			return
 		}
 		echo(w, r)
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/require", asAdmin(deleteGuard(http.HandlerFunc(echo))))
-	mux.Handle("/handler/require", e.auth.Handler(asAdmin(deleteGuard(http.HandlerFunc(echo)))))
-	mux.Handle("/handler/authorize", e.auth.Handler(asAdmin(authorize)))
+	mux.Handle("/handler/require", e.auth.Require(Authenticated())(asAdmin(deleteGuard(http.HandlerFunc(echo)))))
+	mux.Handle("/handler/authorize", e.auth.Require(Authenticated())(asAdmin(authorize)))
 	mux.Handle("/read", asAdmin(http.HandlerFunc(echo)))
 	app := httptest.NewServer(mux)
 	t.Cleanup(app.Close)

@@ -21,10 +21,10 @@ const jwtLifetime = stytchtest.JWTLifetime
 // answers Revoke's error.
 func logoutServer(t *testing.T, a *Authenticator) *env {
 	t.Helper()
-	app := httptest.NewServer(a.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	app := httptest.NewServer(a.Require(Authenticated())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		auth, _ := FromContext(r.Context())
 		if err := a.Revoke(r.Context(), auth); err != nil {
-			WriteError(w, r, StatusOf(err), err)
+			WriteError(w, r, CodeOf(err).Status(), err)
 			return
 		}
 		echo(w, r)
@@ -45,7 +45,7 @@ func (e *env) secondAuthenticator(t *testing.T) (*Authenticator, *env) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = b.Close() })
-	app := httptest.NewServer(b.Handler(http.HandlerFunc(echo)))
+	app := httptest.NewServer(b.Require(Authenticated())(http.HandlerFunc(echo)))
 	t.Cleanup(app.Close)
 	return b, &env{t: t, app: app}
 }

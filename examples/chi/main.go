@@ -35,6 +35,7 @@ import (
 
 	stytchchi "github.com/stytchmw/stytchmw/chi"
 	"github.com/stytchmw/stytchmw/examples/internal/docsapi"
+	"github.com/stytchmw/stytchmw/middleware"
 )
 
 func main() { docsapi.Main("examples/chi", run) }
@@ -51,12 +52,12 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	// One rule per route. A route registered below without a rule would be
 	// refused with 403, and the audit stops the start.
 	table, err := stytchchi.New(stytchchi.Config{Authenticator: app.Auth, Rules: stytchchi.Rules{
-		"GET /healthz":           stytchchi.Public(),
-		"GET /me":                stytchchi.Authenticated(),
-		"GET /documents":         stytchchi.Require("documents", "read"),
-		"POST /documents":        stytchchi.Require("documents", "create"),
-		"DELETE /documents/{id}": stytchchi.Require("documents", "delete"),
-		"POST /logout":           stytchchi.Authenticated(),
+		"GET /healthz":           middleware.Public(),
+		"GET /me":                middleware.Authenticated(),
+		"GET /documents":         middleware.Permission("documents", "read"),
+		"POST /documents":        middleware.Permission("documents", "create"),
+		"DELETE /documents/{id}": middleware.Permission("documents", "delete"),
+		"POST /logout":           middleware.Authenticated(),
 	}})
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"io"
 
 	"github.com/stytchmw/stytchmw/examples/internal/docsapi"
+	"github.com/stytchmw/stytchmw/middleware"
 	"github.com/stytchmw/stytchmw/nethttp"
 )
 
@@ -34,12 +35,12 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	// One rule per pattern. A pattern registered below without a rule
 	// would be refused with 403, and the audit stops the start.
 	table, err := nethttp.New(nethttp.Config{Authenticator: app.Auth, Rules: nethttp.Rules{
-		"GET /healthz":           nethttp.Public(),
-		"GET /me":                nethttp.Authenticated(),
-		"GET /documents":         nethttp.Require("documents", "read"),
-		"POST /documents":        nethttp.Require("documents", "create"),
-		"DELETE /documents/{id}": nethttp.Require("documents", "delete"),
-		"POST /logout":           nethttp.Authenticated(),
+		"GET /healthz":           middleware.Public(),
+		"GET /me":                middleware.Authenticated(),
+		"GET /documents":         middleware.Permission("documents", "read"),
+		"POST /documents":        middleware.Permission("documents", "create"),
+		"DELETE /documents/{id}": middleware.Permission("documents", "delete"),
+		"POST /logout":           middleware.Authenticated(),
 	}})
 	if err != nil {
 		return err

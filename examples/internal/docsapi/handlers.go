@@ -143,7 +143,7 @@ func (a *App) Logout(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := a.Auth.Revoke(r.Context(), auth); err != nil {
 		a.logger.WarnContext(r.Context(), "logout: Stytch did not revoke the session", "session_id", auth.Session.SessionID, "error", err)
-		middleware.WriteError(w, r, middleware.StatusOf(err), err)
+		middleware.WriteError(w, r, middleware.CodeOf(err).Status(), err)
 		return
 	}
 	for _, name := range []string{middleware.DefaultJWTCookie, middleware.DefaultTokenCookie} {

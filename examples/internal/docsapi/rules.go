@@ -4,14 +4,15 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/stytchmw/stytchmw/nethttp"
 	"github.com/stytchmw/stytchmw/policy"
 )
 
 // RouteTable is what CheckRules needs of a route table: both
 // nethttp.RouteTable and stytchchi.RouteTable validate their rules.
 type RouteTable interface {
-	Validate(p nethttp.PolicyValidator) error
+	Validate(p interface {
+		Validate(resourceID, action string) error
+	}) error
 }
 
 // CheckRules validates every rule of table against the project's RBAC
