@@ -129,12 +129,12 @@ func BenchmarkMiddlewareCookieSeenBefore(b *testing.B) {
 	s.run(b, s.env.auth.Require(Authenticated())(readSession), setJWTCookie)
 }
 
-func BenchmarkMiddlewareRequireActionFirstSight(b *testing.B) {
+func BenchmarkMiddlewarePermissionFirstSight(b *testing.B) {
 	s := newBench(b, 64, func(c *Config) { c.Tuning.VerifiedJWTCacheSize = 1 })
 	s.run(b, s.env.auth.Require(Permission("documents", "read"))(readSession), setBearer)
 }
 
-func BenchmarkMiddlewareRequireActionSeenBefore(b *testing.B) {
+func BenchmarkMiddlewarePermissionSeenBefore(b *testing.B) {
 	s := newBench(b, 1, nil)
 	s.run(b, s.env.auth.Require(Permission("documents", "read"))(readSession), setBearer)
 }
@@ -168,7 +168,7 @@ func BenchmarkVerifierAloneSeenBefore(b *testing.B) {
 
 // BenchmarkSessionTokenCacheEntry measures the memory one cached opaque
 // token answer holds (reported as B/entry), to size
-// Config.SessionTokenCacheSize.
+// Config.Tuning.SessionTokenCacheSize.
 func BenchmarkSessionTokenCacheEntry(b *testing.B) {
 	e := newEnv(b, envOptions{})
 	const n = 500

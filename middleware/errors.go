@@ -52,7 +52,7 @@ const (
 	// custom extractor's error (401).
 	ErrMalformedCredential Code = "malformed_credential"
 	// ErrCredentialTooLarge: the credential is longer than
-	// Config.MaxCredentialBytes; it was refused before any parsing (401).
+	// Config.Tuning.MaxCredentialBytes; it was refused before any parsing (401).
 	ErrCredentialTooLarge Code = "credential_too_large"
 	// ErrMultipleCredentials: the request has several Authorization headers,
 	// so which one a proxy saw is ambiguous (401).

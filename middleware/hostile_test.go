@@ -495,7 +495,7 @@ func TestHostileSizes(t *testing.T) {
 		t.Fatalf("cannot build a token of %d bytes", n)
 		return ""
 	}
-	limit := DefaultMaxCredentialBytes
+	limit := defaultMaxCredentialBytes
 	atLimit, overLimit := tokenOf(limit), tokenOf(limit+1)
 	e.runHostile(t, []hostileCase{
 		{name: "bearer at the limit", opts: []reqOption{bearer(atLimit)}, status: http.StatusOK},

@@ -376,7 +376,7 @@ func readersMayDelete(p client.Policy) client.Policy {
 }
 
 // TestOutageEverythingDown: with every endpoint dropping connections, a
-// locally valid JWT still passes Handler and RequireAction (keys and
+// locally valid JWT still passes Authenticated and Permission rules (keys and
 // policy held), and only what needs Stytch gets 503.
 func TestOutageEverythingDown(t *testing.T) {
 	e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning.RemoteTimeout = outageRemoteTimeout }})

@@ -85,7 +85,7 @@ var errNoSessionInAnswer = errors.New("stytch answered without a session")
 
 // errTooManyRemote is the cause of refusing a credential because
 // MaxConcurrentRemote calls are in flight.
-var errTooManyRemote = errors.New("too many remote authentications in flight (Config.MaxConcurrentRemote)")
+var errTooManyRemote = errors.New("too many remote authentications in flight (Config.Tuning.MaxConcurrentRemote)")
 
 // callAuthenticate makes the one upstream call of a coalesced group.
 // ctx is the first waiting request's: its values (trace ids) travel with

@@ -41,9 +41,9 @@ func TestRequireAction(t *testing.T) {
 	}
 }
 
-// TestRequireActionDenialIsFinal: even a session verified remotely is not
+// TestPermissionDenialIsFinal: even a session verified remotely is not
 // asked about again when denied.
-func TestRequireActionDenialIsFinal(t *testing.T) {
+func TestPermissionDenialIsFinal(t *testing.T) {
 	e := newEnv(t, envOptions{config: func(c *Config) { c.MaxTokenAge = alwaysRemote }})
 	e.call(routeDelete, bearer(e.grant.SessionJWT)).want(t, 403, ErrForbidden)
 	if n := e.count("authenticate"); n != 1 {
@@ -162,9 +162,9 @@ func TestSharedPolicy(t *testing.T) {
 	}
 }
 
-// TestRequireActionWarnsAboutUndefinedRules: a typo in a rule is reported
+// TestPermissionWarnsAboutUndefinedRules: a typo in a rule is reported
 // when the rule is built.
-func TestRequireActionWarnsAboutUndefinedRules(t *testing.T) {
+func TestPermissionWarnsAboutUndefinedRules(t *testing.T) {
 	var buf bytes.Buffer
 	var mu sync.Mutex
 	e := newEnv(t, envOptions{config: func(c *Config) {
@@ -178,7 +178,7 @@ func TestRequireActionWarnsAboutUndefinedRules(t *testing.T) {
 	}
 }
 
-// TestOnlyOwnSessionsAreTrusted: RequireAction and Authorize rely only on
+// TestOnlyOwnSessionsAreTrusted: Permission rules and Authorize rely only on
 // a session their own Authenticator verified. Behind project 1's Handler,
 // project 2's guards authenticate the request themselves, and refuse
 // project 1's admin JWT as project 2's Handler would (another iss and
@@ -234,7 +234,7 @@ func TestOnlyOwnSessionsAreTrusted(t *testing.T) {
 
 // TestNewContextGrantsNothing: a record NewContext stored serves the
 // handlers that read it (FromContext, UserID, …) but never satisfies
-// RequireAction or Authorize, even stored after the Authenticator's own
+// a Permission rule or Authorize, even stored after the Authenticator's own
 // Handler: they authenticate the request's credential themselves, and its
 // roles decide.
 func TestNewContextGrantsNothing(t *testing.T) {

@@ -134,7 +134,7 @@ func BenchmarkRevokedSessionsHas(b *testing.B) {
 
 // BenchmarkRevokedSessionsEntry measures the memory one remembered
 // revocation holds (B/entry, measured once), to size
-// Config.RevokedSessionsSize, and times filling a set.
+// Config.Tuning.RevokedSessionsSize, and times filling a set.
 func BenchmarkRevokedSessionsEntry(b *testing.B) {
 	clock := newFakeClock()
 	const n = 2000
