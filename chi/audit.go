@@ -6,13 +6,17 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/stytchmw/stytchmw/nethttp"
+	"github.com/stytchmw/stytchmw/internal/routeguard"
 )
 
 // errAuditRouter is Audit's answer for a router it cannot audit.
 var errAuditRouter = errors.New("stytchchi: Audit needs the top-level router made by this table's NewRouter")
 
-// Audit walks the router (chi.Walk) and returns a *nethttp.AuditError
+// AuditError is the finding of an audit: the routes without a rule
+// (Unmapped) and the rules matching no route (Unused), both sorted.
+type AuditError = routeguard.AuditError
+
+// Audit walks the router (chi.Walk) and returns an *AuditError
 // listing the routes no rule covers, as "METHOD /full/pattern" keys ready to
 // paste into Rules, and the rules that cover no route (usually a misspelt
 // pattern); nil when every route has a rule and every rule a route. Pass
@@ -37,7 +41,7 @@ func (t *RouteTable) Audit(routes chi.Routes) error {
 	r.node.walk(func(e *endpoint) { guarded[e.key()] = true })
 
 	var unmapped, unused []string
-	used := make(map[routeKey]bool, len(t.rules))
+	used := make(map[routeKey]bool, len(t.entries))
 	err := chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		k := routeKey{method: method, pattern: canonicalPattern(route)}
 		rk, ok := t.ruleFor(k.method, k.pattern)
@@ -52,10 +56,10 @@ func (t *RouteTable) Audit(routes chi.Routes) error {
 	if err != nil {
 		return err
 	}
-	for k := range t.rules {
+	for k, e := range t.entries {
 		if !used[k] {
-			unused = append(unused, t.keys[k])
+			unused = append(unused, e.Key)
 		}
 	}
-	return nethttp.NewAuditError(unmapped, unused)
+	return routeguard.Audit(unmapped, unused)
 }

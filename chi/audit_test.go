@@ -8,19 +8,19 @@ import (
 
 	stytchchi "github.com/stytchmw/stytchmw/chi"
 	"github.com/stytchmw/stytchmw/internal/routertest"
-	"github.com/stytchmw/stytchmw/nethttp"
+	"github.com/stytchmw/stytchmw/middleware"
 )
 
 func TestAudit(t *testing.T) {
 	f := routertest.New(t)
 	complete := documentRules()
-	complete["GET /forgotten"] = stytchchi.Authenticated()
+	complete["GET /forgotten"] = middleware.Authenticated()
 	misspelt := documentRules()
 	delete(misspelt, "GET /documents/{id}")
-	misspelt["GET /documnets/{id}"] = stytchchi.Require("documents", "read")
+	misspelt["GET /documnets/{id}"] = middleware.Permission("documents", "read")
 	staticByMethod := documentRules()
 	delete(staticByMethod, "/static/*")
-	staticByMethod["GET /static/*"] = stytchchi.Public()
+	staticByMethod["GET /static/*"] = middleware.Public()
 
 	tests := []struct {
 		name             string
@@ -48,8 +48,8 @@ func TestAudit(t *testing.T) {
 // it takes the top-level router the table made, nothing else.
 func TestAuditNeedsTableRouter(t *testing.T) {
 	f := routertest.New(t)
-	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"/*": stytchchi.Public()}})
-	other := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"/*": stytchchi.Public()}})
+	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"/*": middleware.Public()}})
+	other := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"/*": middleware.Public()}})
 	mounted := table.NewRouter()
 	table.NewRouter().Mount("/m", mounted)
 	for name, r := range map[string]chi.Routes{
@@ -57,7 +57,7 @@ func TestAuditNeedsTableRouter(t *testing.T) {
 		"another table's router": other.NewRouter(),
 		"a mounted sub-router":   mounted,
 	} {
-		if err := table.Audit(r); err == nil || errors.As(err, new(*nethttp.AuditError)) {
+		if err := table.Audit(r); err == nil || errors.As(err, new(*stytchchi.AuditError)) {
 			t.Errorf("Audit of %s: %v, want an error saying which router to pass", name, err)
 		}
 	}

@@ -2,9 +2,11 @@
 // front of a go-chi/chi/v5 router. (The package is named stytchchi so that it
 // does not clash with chi itself in your imports; its directory is chi.)
 //
-// Two ways, which combine:
+// Two ways, which combine, with the Rule values of package middleware:
 //
-//   - Per route, with RequireAction in r.With(...) or in a route group's Use.
+//   - Per route, with auth.Require(rule) in r.With(...) or in a route
+//     group's Use: r.With(auth.Require(middleware.Permission("documents",
+//     "delete"))).Delete("/documents/{id}", deleteDocument).
 //   - From one RouteTable: rules keyed by method and chi route pattern
 //     ("GET /documents/{id}"), and the router built from the table
 //     (RouteTable.NewRouter), which puts each route's rule in front of its
@@ -19,7 +21,4 @@
 //     ships; Validate checks every rule against the loaded RBAC policy, so
 //     a misspelt resource or action is found before it denies every
 //     request.
-//
-// The Rule values and the audit and validation errors are those of package
-// nethttp, the adapter for http.ServeMux.
 package stytchchi

@@ -75,7 +75,7 @@ func (e *endpoint) bind(t *RouteTable) {
 	if k.method != "" {
 		return
 	}
-	for rk := range t.rules {
+	for rk := range t.entries {
 		if rk.pattern == k.pattern && rk.method != "" {
 			if e.byMethod == nil {
 				e.byMethod = make(map[string]http.Handler)

@@ -38,10 +38,10 @@ func ExampleRouteTable() {
 	defer auth.Close()
 
 	table, err := stytchchi.New(stytchchi.Config{Authenticator: auth, Rules: stytchchi.Rules{
-		"GET /healthz":               stytchchi.Public(),
-		"GET /api/documents":         stytchchi.Require("documents", "read"),
-		"GET /api/documents/{id}":    stytchchi.Require("documents", "read"),
-		"DELETE /api/documents/{id}": stytchchi.Require("documents", "delete"),
+		"GET /healthz":               middleware.Public(),
+		"GET /api/documents":         middleware.Permission("documents", "read"),
+		"GET /api/documents/{id}":    middleware.Permission("documents", "read"),
+		"DELETE /api/documents/{id}": middleware.Permission("documents", "delete"),
 	}})
 	if err != nil {
 		log.Fatal(err)
@@ -104,7 +104,7 @@ func ExampleRouteTable_Audit() {
 	defer auth.Close()
 
 	table, err := stytchchi.New(stytchchi.Config{Authenticator: auth, Rules: stytchchi.Rules{
-		"GET /admin/users": stytchchi.Require("documents", "delete"),
+		"GET /admin/users": middleware.Permission("documents", "delete"),
 	}})
 	if err != nil {
 		log.Fatal(err)
@@ -120,8 +120,9 @@ func ExampleRouteTable_Audit() {
 	// stytchmw route audit: 1 route(s) without a rule: POST /admin/users/{id}/reset
 }
 
-// ExampleRequireAction protects a group of routes and a single route.
-func ExampleRequireAction() {
+// Without a route table, Authenticator.Require puts a rule on a group of
+// routes or on a single route.
+func Example_require() {
 	var auth *middleware.Authenticator // from middleware.New
 	listDocuments := func(http.ResponseWriter, *http.Request) {}
 	getDocument := func(http.ResponseWriter, *http.Request) {}
@@ -129,9 +130,9 @@ func ExampleRequireAction() {
 
 	r := chi.NewRouter()
 	r.Group(func(r chi.Router) {
-		r.Use(stytchchi.RequireAction(auth, "documents", "read"))
+		r.Use(auth.Require(middleware.Permission("documents", "read")))
 		r.Get("/documents", listDocuments)
 		r.Get("/documents/{id}", getDocument)
 	})
-	r.With(stytchchi.RequireAction(auth, "documents", "delete")).Delete("/documents/{id}", deleteDocument)
+	r.With(auth.Require(middleware.Permission("documents", "delete"))).Delete("/documents/{id}", deleteDocument)
 }

@@ -6,21 +6,21 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	stytchchi "github.com/stytchmw/stytchmw/chi"
 	"github.com/stytchmw/stytchmw/internal/routertest"
+	"github.com/stytchmw/stytchmw/middleware"
 )
 
 func TestRequireAction(t *testing.T) {
 	f := routertest.New(t)
 	r := chi.NewRouter()
-	r.With(stytchchi.RequireAction(f.Auth, "documents", "delete")).Delete("/documents/{id}", echo)
+	r.With(f.Auth.Require(middleware.Permission("documents", "delete"))).Delete("/documents/{id}", echo)
 	r.Group(func(r chi.Router) {
-		r.Use(stytchchi.RequireAction(f.Auth, "documents", "read"))
+		r.Use(f.Auth.Require(middleware.Permission("documents", "read")))
 		r.Get("/documents", echo)
 		r.Get("/documents/{id}", echo)
 	})
 	r.Route("/drafts", func(r chi.Router) {
-		r.Use(stytchchi.RequireAction(f.Auth, "documents", "create"))
+		r.Use(f.Auth.Require(middleware.Permission("documents", "create")))
 		r.Post("/", echo)
 	})
 	ts := httptest.NewServer(r)

@@ -11,6 +11,7 @@ import (
 
 	stytchchi "github.com/stytchmw/stytchmw/chi"
 	"github.com/stytchmw/stytchmw/internal/routertest"
+	"github.com/stytchmw/stytchmw/middleware"
 )
 
 // reportRoutes registers routes in pairs where a looser route (a
@@ -29,13 +30,13 @@ func reportRoutes(r chi.Router) {
 
 func reportRules() stytchchi.Rules {
 	return stytchchi.Rules{
-		"GET /api/reports/{name}":    stytchchi.Public(),
-		"GET /api/reports/payroll":   stytchchi.Require("documents", "delete"),
-		"DELETE /api/reports/{name}": stytchchi.Require("documents", "delete"),
-		"GET /api/docs/*":            stytchchi.Public(),
-		"GET /api/docs/internal":     stytchchi.Require("documents", "delete"),
-		"GET /api/files/*":           stytchchi.Require("documents", "delete"), // here the catch-all is the stricter
-		"GET /api/files/readme":      stytchchi.Public(),
+		"GET /api/reports/{name}":    middleware.Public(),
+		"GET /api/reports/payroll":   middleware.Permission("documents", "delete"),
+		"DELETE /api/reports/{name}": middleware.Permission("documents", "delete"),
+		"GET /api/docs/*":            middleware.Public(),
+		"GET /api/docs/internal":     middleware.Permission("documents", "delete"),
+		"GET /api/files/*":           middleware.Permission("documents", "delete"), // here the catch-all is the stricter
+		"GET /api/files/readme":      middleware.Public(),
 	}
 }
 

@@ -23,31 +23,33 @@ import (
 // headers X-Route and X-Routed, for HEAD.
 func echo(w http.ResponseWriter, r *http.Request) {
 	roles := ""
-	if v := middleware.VerdictFrom(r.Context()); v != nil {
+	a, signedIn := middleware.FromContext(r.Context())
+	if signedIn && a.Verdict != nil {
+		v := a.Verdict
 		roles = strings.Join(v.GrantingRoles, ",")
 	}
 	rctx := chi.RouteContext(r.Context())
 	w.Header().Set("X-Route", rctx.RoutePattern())
 	w.Header().Set("X-Routed", rctx.RouteMethod)
 	fmt.Fprintf(w, "route=%s user=%t id=%s roles=%s",
-		rctx.RoutePattern(), middleware.UserID(r.Context()) != "", chi.URLParam(r, "id"), roles)
+		rctx.RoutePattern(), signedIn, chi.URLParam(r, "id"), roles)
 }
 
 // documentRules covers every route of documentRouter but /forgotten.
 func documentRules() stytchchi.Rules {
 	return stytchchi.Rules{
-		"GET /healthz":                 stytchchi.Public(),
-		"GET /me":                      stytchchi.Authenticated(),
-		"GET /feed":                    stytchchi.Optional(),
-		"GET /documents":               stytchchi.Require("documents", "read"),
-		"POST /documents/":             stytchchi.Require("documents", "create"),
-		"GET /documents/{id}":          stytchchi.Require("documents", "read"),
-		"DELETE /documents/{id}":       stytchchi.Require("documents", "delete"),
-		"PUT /drafts/{id}":             stytchchi.Require("documents", "update"),
-		"GET /admin/stats":             stytchchi.Require("documents", "delete"),
-		"GET /admin/*":                 stytchchi.Require("documents", "update"),
-		"GET /teams/{team}/files/{id}": stytchchi.Require("documents", "read"),
-		"/static/*":                    stytchchi.Public(),
+		"GET /healthz":                 middleware.Public(),
+		"GET /me":                      middleware.Authenticated(),
+		"GET /feed":                    middleware.Optional(),
+		"GET /documents":               middleware.Permission("documents", "read"),
+		"POST /documents/":             middleware.Permission("documents", "create"),
+		"GET /documents/{id}":          middleware.Permission("documents", "read"),
+		"DELETE /documents/{id}":       middleware.Permission("documents", "delete"),
+		"PUT /drafts/{id}":             middleware.Permission("documents", "update"),
+		"GET /admin/stats":             middleware.Permission("documents", "delete"),
+		"GET /admin/*":                 middleware.Permission("documents", "update"),
+		"GET /teams/{team}/files/{id}": middleware.Permission("documents", "read"),
+		"/static/*":                    middleware.Public(),
 	}
 }
 
@@ -242,15 +244,15 @@ func TestRouteTableConcurrentRequests(t *testing.T) {
 func TestRouteTableMount(t *testing.T) {
 	f := routertest.New(t)
 	other := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{
-		"GET /x": stytchchi.Require("documents", "delete"),
+		"GET /x": middleware.Permission("documents", "delete"),
 	}})
 	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{
-		"GET /early/x":    stytchchi.Require("documents", "delete"),
-		"GET /early/{id}": stytchchi.Public(),
-		"GET /late/x":     stytchchi.Require("documents", "delete"),
-		"GET /late/{id}":  stytchchi.Public(),
-		"/debug/*":        stytchchi.Require("documents", "delete"),
-		"/other/*":        stytchchi.Authenticated(),
+		"GET /early/x":    middleware.Permission("documents", "delete"),
+		"GET /early/{id}": middleware.Public(),
+		"GET /late/x":     middleware.Permission("documents", "delete"),
+		"GET /late/{id}":  middleware.Public(),
+		"/debug/*":        middleware.Permission("documents", "delete"),
+		"/other/*":        middleware.Authenticated(),
 	}})
 	r := table.NewRouter()
 	early := table.NewRouter()
@@ -296,7 +298,7 @@ func TestRouteTableMount(t *testing.T) {
 // table is mounted once, and never into itself.
 func TestRouteTableMountMisuse(t *testing.T) {
 	f := routertest.New(t)
-	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"/*": stytchchi.Public()}})
+	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"/*": middleware.Public()}})
 	tests := map[string]func(){
 		"twice": func() {
 			r, sub := table.NewRouter(), table.NewRouter()
@@ -331,9 +333,9 @@ func TestRouteTableMountMisuse(t *testing.T) {
 func TestRouteTableEveryMethod(t *testing.T) {
 	f := routertest.New(t)
 	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{
-		"GET /exports/*": stytchchi.Public(),
-		"/exports/*":     stytchchi.Require("documents", "delete"),
-		"POST /reports":  stytchchi.Require("documents", "create"),
+		"GET /exports/*": middleware.Public(),
+		"/exports/*":     middleware.Permission("documents", "delete"),
+		"POST /reports":  middleware.Permission("documents", "create"),
 	}})
 	routeAsGet := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -365,8 +367,8 @@ func TestRouteTableEveryMethod(t *testing.T) {
 func TestRouteTableRouteMiddlewareSeesSession(t *testing.T) {
 	f := routertest.New(t)
 	table := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{
-		"GET /with":  stytchchi.Authenticated(),
-		"GET /group": stytchchi.Authenticated(),
+		"GET /with":  middleware.Authenticated(),
+		"GET /group": middleware.Authenticated(),
 	}})
 	var (
 		mu   sync.Mutex
@@ -375,7 +377,8 @@ func TestRouteTableRouteMiddlewareSeesSession(t *testing.T) {
 	record := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			mu.Lock()
-			seen = append(seen, middleware.UserID(r.Context()) != "")
+			_, signedIn := middleware.FromContext(r.Context())
+			seen = append(seen, signedIn)
 			mu.Unlock()
 			next.ServeHTTP(w, r)
 		})

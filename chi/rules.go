@@ -4,34 +4,17 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/stytchmw/stytchmw/nethttp"
+	"github.com/stytchmw/stytchmw/middleware"
 )
 
-// Rule is what a route asks of a request: Require, Authenticated, Optional
-// or Public. It is nethttp.Rule; the zero Rule is invalid.
-type Rule = nethttp.Rule
-
-// Require asks for a session whose roles grant action on resource.
-func Require(resource, action string) Rule { return nethttp.Require(resource, action) }
-
-// Authenticated asks for a valid session and checks no permission.
-func Authenticated() Rule { return nethttp.Authenticated() }
-
-// Optional lets a request without any credential through anonymously and
-// authenticates one that carries a credential.
-func Optional() Rule { return nethttp.Optional() }
-
-// Public serves the route without looking at credentials.
-func Public() Rule { return nethttp.Public() }
-
-// Rules maps routes to their Rule. A key is a method and a chi route
+// Rules maps routes to their middleware.Rule. A key is a method and a chi route
 // pattern, "GET /documents/{id}", or a pattern alone, "/static/*", for every
 // method of the route that has no rule of its own. The pattern is the full
 // one, from the top-level router through mounts and sub-routers, as
 // chi.Context.RoutePattern reports it: "/api/documents/{id}" for
 // r.Route("/api", …) holding r.Get("/documents/{id}", …). As there, a
 // trailing slash does not count ("/documents/" is "/documents").
-type Rules map[string]Rule
+type Rules map[string]middleware.Rule
 
 // routeKey identifies a route: a method (empty for "every method") and a
 // canonical pattern.

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/stytchmw/stytchmw/internal/routeguard"
 	"github.com/stytchmw/stytchmw/middleware"
-	"github.com/stytchmw/stytchmw/nethttp"
 )
 
 // ErrInvalidConfig is wrapped by every error New returns for a bad Config.
@@ -30,104 +30,83 @@ type Config struct {
 	AllowUnmapped bool
 }
 
-// RouteTable enforces a Rule per chi route. Create it with New, build the
-// router with its NewRouter, and check it with Audit and Validate. It is
-// immutable and safe for concurrent use.
+// RouteTable enforces a middleware.Rule per chi route. Create it with New,
+// build the router with its NewRouter, and check it with Audit and
+// Validate. It is immutable and safe for concurrent use.
 type RouteTable struct {
-	auth          *middleware.Authenticator
-	rules         map[routeKey]Rule
-	keys          map[routeKey]string                          // each rule's key as written in Config.Rules
-	enforce       map[routeKey]func(http.Handler) http.Handler // each rule's middleware
-	allowUnmapped bool
+	entries map[routeKey]*routeguard.Entry[middleware.Rule]
+	// unmapped answers a route without a rule: the refusal of the zero
+	// Rule, or nil under AllowUnmapped.
+	unmapped func(http.Handler) http.Handler
 }
 
-// New checks cfg and returns its RouteTable. Every rule must be valid, and
-// no two keys may name the same route once a trailing slash is ignored.
+// New checks cfg and returns its RouteTable. Every rule must be valid (not
+// the zero Rule, no Permission without a resource or an action), and no
+// two keys may name the same route once a trailing slash is ignored. Each
+// rule's middleware is built here, once.
 func New(cfg Config) (*RouteTable, error) {
 	if cfg.Authenticator == nil {
 		return nil, fmt.Errorf("%w: Authenticator is required", ErrInvalidConfig)
 	}
-	if len(cfg.Rules) == 0 {
-		return nil, fmt.Errorf("%w: Rules is empty", ErrInvalidConfig)
+	entries, err := routeguard.Build(cfg.Rules, parseRouteKey, cfg.Authenticator.Require)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	t := &RouteTable{
-		auth:          cfg.Authenticator,
-		rules:         make(map[routeKey]Rule, len(cfg.Rules)),
-		keys:          make(map[routeKey]string, len(cfg.Rules)),
-		enforce:       make(map[routeKey]func(http.Handler) http.Handler, len(cfg.Rules)),
-		allowUnmapped: cfg.AllowUnmapped,
-	}
-	for key, rule := range cfg.Rules {
-		k, err := parseRouteKey(key)
-		if err != nil {
-			return nil, fmt.Errorf("%w: rule %q: %w", ErrInvalidConfig, key, err)
-		}
-		if err := rule.Check(); err != nil {
-			return nil, fmt.Errorf("%w: rule %q: %w", ErrInvalidConfig, key, err)
-		}
-		if other, dup := t.keys[k]; dup {
-			return nil, fmt.Errorf("%w: rules %q and %q name the same route %q", ErrInvalidConfig, other, key, k)
-		}
-		t.rules[k] = rule
-		t.keys[k] = key
-		t.enforce[k] = enforcer(cfg.Authenticator, rule)
+	t := &RouteTable{entries: entries}
+	if !cfg.AllowUnmapped {
+		t.unmapped = cfg.Authenticator.Require(middleware.Rule{})
 	}
 	return t, nil
-}
-
-// enforcer returns the middleware that enforces rule. It is built once per
-// rule, here, so that the Authenticator's set-up for a Require rule (its
-// check against the RBAC policy) happens once, at start-up.
-func enforcer(auth *middleware.Authenticator, rule Rule) func(http.Handler) http.Handler {
-	if resource, action, ok := rule.Permission(); ok {
-		return auth.RequireAction(resource, action)
-	}
-	return func(next http.Handler) http.Handler { return rule.Wrap(auth, next) }
 }
 
 // guard returns next behind the rule covering the route, or behind the
 // refusal of a route without a rule (next itself under AllowUnmapped).
 func (t *RouteTable) guard(method, pattern string, next http.Handler) http.Handler {
 	if k, ok := t.ruleFor(method, pattern); ok {
-		return t.enforce[k](next)
+		return t.entries[k].Enforce(next)
 	}
-	if t.allowUnmapped {
+	if t.unmapped == nil {
 		return next
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t.auth.Refuse(w, r, middleware.ErrNoRule)
-	})
+	return t.unmapped(next)
 }
 
 // Rule returns the rule that covers a route: its own, or else its
 // pattern's rule for every method. pattern is a full chi pattern, as in
 // Rules.
-func (t *RouteTable) Rule(method, pattern string) (Rule, bool) {
-	k, ok := t.ruleFor(method, canonicalPattern(pattern))
-	return t.rules[k], ok
+func (t *RouteTable) Rule(method, pattern string) (middleware.Rule, bool) {
+	if k, ok := t.ruleFor(method, canonicalPattern(pattern)); ok {
+		return t.entries[k].Rule, true
+	}
+	return middleware.Rule{}, false
 }
 
 // ruleFor returns the key of the rule covering the route: the method's own,
 // else the pattern's rule for every method.
 func (t *RouteTable) ruleFor(method, pattern string) (routeKey, bool) {
 	k := routeKey{method: method, pattern: pattern}
-	if _, ok := t.rules[k]; ok {
+	if _, ok := t.entries[k]; ok {
 		return k, true
 	}
 	k.method = ""
-	_, ok := t.rules[k]
+	_, ok := t.entries[k]
 	return k, ok
 }
 
-// Validate checks every Require rule against the policy (the
-// *policy.Cache the Authenticator uses, once loaded) and returns a
-// *nethttp.ValidationError listing those naming a resource or an action it
-// does not define: see nethttp.ValidateRules. Call it at start-up so that a
-// misspelt rule stops the deploy instead of denying every request.
-func (t *RouteTable) Validate(p nethttp.PolicyValidator) error {
-	rules := make(map[string]Rule, len(t.rules))
-	for k, r := range t.rules {
-		rules[t.keys[k]] = r
-	}
-	return nethttp.ValidateRules(p, rules)
+// ValidationError lists the rules of a table that name a resource or an
+// action the loaded policy does not define; see RouteTable.Validate.
+type ValidationError = routeguard.ValidationError
+
+// Validate checks every Permission rule of the table against the policy
+// (the *policy.Cache the Authenticator uses, once loaded). It returns a
+// *ValidationError listing all the rules whose resource or action the
+// policy does not define (it matches policy.ErrUnknownResource and
+// policy.ErrUnknownAction with errors.Is), nil when there is none, or,
+// when the rules could not be checked (no policy loaded yet:
+// policy.ErrUnavailable), that error wrapped. Call it at start-up so that
+// a misspelt rule stops the deploy instead of denying every request.
+func (t *RouteTable) Validate(p interface {
+	Validate(resourceID, action string) error
+}) error {
+	return routeguard.Validate(p, t.entries)
 }

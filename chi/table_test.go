@@ -8,7 +8,7 @@ import (
 
 	stytchchi "github.com/stytchmw/stytchmw/chi"
 	"github.com/stytchmw/stytchmw/internal/routertest"
-	"github.com/stytchmw/stytchmw/nethttp"
+	"github.com/stytchmw/stytchmw/middleware"
 	"github.com/stytchmw/stytchmw/policy"
 )
 
@@ -18,15 +18,15 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		name string
 		cfg  stytchchi.Config
 	}{
-		{"no authenticator", stytchchi.Config{Rules: stytchchi.Rules{"/": stytchchi.Public()}}},
+		{"no authenticator", stytchchi.Config{Rules: stytchchi.Rules{"/": middleware.Public()}}},
 		{"no rules", stytchchi.Config{Authenticator: f.Auth}},
 		{"zero rule", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"GET /x": {}}}},
-		{"require without action", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"GET /x": stytchchi.Require("documents", "")}}},
-		{"no slash", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"GET x": stytchchi.Public()}}},
-		{"bad method", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"G/T /x": stytchchi.Public()}}},
-		{"space in pattern", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"GET /x /y": stytchchi.Public()}}},
+		{"require without action", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"GET /x": middleware.Permission("documents", "")}}},
+		{"no slash", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"GET x": middleware.Public()}}},
+		{"bad method", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"G/T /x": middleware.Public()}}},
+		{"space in pattern", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{"GET /x /y": middleware.Public()}}},
 		{"same route twice", stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{
-			"GET /x": stytchchi.Public(), "get /x/": stytchchi.Authenticated()}}},
+			"GET /x": middleware.Public(), "get /x/": middleware.Authenticated()}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -44,9 +44,9 @@ func TestRule(t *testing.T) {
 		method, pattern string
 		want            string
 	}{
-		{"GET", "/documents/{id}", "require documents:read"},
-		{"POST", "/documents", "require documents:create"}, // written "POST /documents/"
-		{"GET", "/documents/", "require documents:read"},
+		{"GET", "/documents/{id}", "permission documents:read"},
+		{"POST", "/documents", "permission documents:create"}, // written "POST /documents/"
+		{"GET", "/documents/", "permission documents:read"},
 		{"PUT", "/static/*", "public"}, // the pattern's rule for every method
 		{"GET", "/forgotten", ""},
 	}
@@ -59,10 +59,10 @@ func TestRule(t *testing.T) {
 
 	// A method's own rule wins over the pattern's rule for every method.
 	both := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{
-		"/files/*":        stytchchi.Public(),
-		"DELETE /files/*": stytchchi.Require("documents", "delete"),
+		"/files/*":        middleware.Public(),
+		"DELETE /files/*": middleware.Permission("documents", "delete"),
 	}})
-	for method, want := range map[string]string{"GET": "public", "DELETE": "require documents:delete"} {
+	for method, want := range map[string]string{"GET": "public", "DELETE": "permission documents:delete"} {
 		if rule, _ := both.Rule(method, "/files/*"); rule.String() != want {
 			t.Errorf("Rule(%s, /files/*) = %s, want %s", method, rule, want)
 		}
@@ -84,11 +84,11 @@ func TestValidate(t *testing.T) {
 	}
 
 	typos := documentRules()
-	typos["GET /documents/{id}"] = stytchchi.Require("documents", "raed")
-	typos["GET /admin/stats"] = stytchchi.Require("document", "delete")
+	typos["GET /documents/{id}"] = middleware.Permission("documents", "raed")
+	typos["GET /admin/stats"] = middleware.Permission("document", "delete")
 	bad := newTable(t, stytchchi.Config{Authenticator: f.Auth, Rules: typos})
 	err = bad.Validate(cache)
-	var v *nethttp.ValidationError
+	var v *stytchchi.ValidationError
 	if !errors.As(err, &v) {
 		t.Fatalf("Validate: %v, want a *ValidationError", err)
 	}

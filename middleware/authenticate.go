@@ -38,7 +38,7 @@ func (a *Authenticator) authenticateCredential(ctx context.Context, kind Credent
 		res, err := a.verifier.Verify(ctx, token)
 		switch {
 		case err == nil:
-			if !age.limited || !age.tooOld(a.now(), res.IssuedAt) {
+			if !age.tooOld(a.now(), res.IssuedAt) {
 				if err := a.checkNotRevoked(res.Session); err != nil {
 					return attempt{}, err
 				}
@@ -111,8 +111,9 @@ type AuthenticateJWTParams struct {
 	// AuthorizationCheck, when set, is checked against the RBAC policy; a
 	// denial is an ErrForbidden error, a success fills Auth.Verdict.
 	AuthorizationCheck *client.AuthorizationCheck
-	// MaxTokenAge overrides Config.MaxTokenAge for this call when set, with
-	// the same meaning (0 = always remote, d = remote when now − iat ≥ d).
+	// MaxTokenAge, when set, overrides Config.MaxTokenAge for this call,
+	// with the same meaning: 0 for no limit, d > 0 for remote once
+	// now − iat ≥ d (every JWT when d is below one second).
 	MaxTokenAge *time.Duration
 }
 
@@ -145,15 +146,15 @@ func (a *Authenticator) AuthenticateJWT(ctx context.Context, p AuthenticateJWTPa
 // resolves the age limit in force (the call's, else Config.MaxTokenAge).
 func (a *Authenticator) checkParams(jwt string, maxAge *time.Duration) (tokenAge, error) {
 	if err := a.checkCredential(SessionJWT, jwt); err != nil {
-		return tokenAge{}, err
+		return 0, err
 	}
 	if maxAge == nil {
 		return a.maxAge, nil
 	}
 	if *maxAge < 0 {
-		return tokenAge{}, fmt.Errorf("%w: MaxTokenAge must not be negative", ErrInvalidParams)
+		return 0, fmt.Errorf("%w: MaxTokenAge must not be negative", ErrInvalidParams)
 	}
-	return newTokenAge(maxAge), nil
+	return tokenAge(*maxAge), nil
 }
 
 // ErrInvalidParams is wrapped by the errors AuthenticateJWT and
@@ -167,8 +168,10 @@ type AuthenticateJWTLocalParams struct {
 	SessionJWT string
 	// AuthorizationCheck, when set, is checked against the RBAC policy.
 	AuthorizationCheck *client.AuthorizationCheck
-	// MaxTokenAge, when set, refuses a JWT issued that long ago or longer
-	// (ErrTokenTooOld); 0 refuses every JWT. Default Config.MaxTokenAge.
+	// MaxTokenAge, when set, overrides Config.MaxTokenAge for this call,
+	// with the same meaning, except that a JWT too old is refused with
+	// ErrTokenTooOld: 0 for no limit, d > 0 refuses a JWT issued d or
+	// longer ago (every JWT when d is below one second).
 	MaxTokenAge *time.Duration
 	// ClockTolerance, when set, overrides Config.ClockTolerance.
 	ClockTolerance *time.Duration

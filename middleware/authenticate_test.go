@@ -27,7 +27,7 @@ func TestAuthenticateJWT(t *testing.T) {
 	if err != nil || auth.Verified != VerifiedLocal || auth.Session.UserID != e.user.UserID || auth.JWT != jwt {
 		t.Fatalf("%+v %v", auth, err)
 	}
-	auth, err = e.auth.AuthenticateJWT(ctx, AuthenticateJWTParams{SessionJWT: jwt, MaxTokenAge: new(time.Duration(0))})
+	auth, err = e.auth.AuthenticateJWT(ctx, AuthenticateJWTParams{SessionJWT: jwt, MaxTokenAge: new(alwaysRemote)})
 	if err != nil || auth.Verified != VerifiedRemote || auth.JWT == "" || auth.User == nil || e.count("authenticate") != 1 {
 		t.Fatalf("MaxTokenAge 0: %+v %v", auth, err)
 	}
@@ -82,7 +82,7 @@ func TestAuthenticateJWTLocal(t *testing.T) {
 		p    AuthenticateJWTLocalParams
 		want error // nil: accepted
 	}{
-		{"too old", AuthenticateJWTLocalParams{MaxTokenAge: new(time.Duration(0))}, ErrTokenTooOld},
+		{"too old", AuthenticateJWTLocalParams{MaxTokenAge: new(alwaysRemote)}, ErrTokenTooOld},
 		{"young enough", AuthenticateJWTLocalParams{MaxTokenAge: new(time.Minute)}, nil},
 		{"old at a later date", AuthenticateJWTLocalParams{MaxTokenAge: new(time.Minute), CurrentDate: issued.Add(time.Minute)}, ErrTokenTooOld},
 		{"expired at a later date", AuthenticateJWTLocalParams{CurrentDate: issued.Add(stytchtest.JWTLifetime)}, ErrTokenExpired},
@@ -128,7 +128,7 @@ func TestMaxTokenAge(t *testing.T) {
 		}
 	})
 	t.Run("positive", func(t *testing.T) {
-		e := newEnv(t, envOptions{server: frozen, config: func(c *Config) { c.MaxTokenAge = new(time.Minute) }})
+		e := newEnv(t, envOptions{server: frozen, config: func(c *Config) { c.MaxTokenAge = time.Minute }})
 		e.srv.Advance(time.Minute - time.Second)
 		r := e.call(routeRequired, bearer(e.grant.SessionJWT))
 		r.want(t, 200, "")
@@ -154,7 +154,7 @@ func TestMaxTokenAge(t *testing.T) {
 		e.call(routeRequired, bearer(e.grant.SessionJWT)).want(t, 401, ErrSessionNotFound)
 	})
 	t.Run("zero", func(t *testing.T) {
-		e := newEnv(t, envOptions{config: func(c *Config) { c.MaxTokenAge = new(time.Duration(0)) }})
+		e := newEnv(t, envOptions{config: func(c *Config) { c.MaxTokenAge = alwaysRemote }})
 		for i := 1; i <= 2; i++ {
 			r := e.call(routeRequired, bearer(e.grant.SessionJWT))
 			r.want(t, 200, "")
@@ -167,7 +167,7 @@ func TestMaxTokenAge(t *testing.T) {
 	})
 	t.Run("negative is refused", func(t *testing.T) {
 		e := newEnv(t, envOptions{})
-		if _, err := New(t.Context(), Config{Client: e.srv.Client(), MaxTokenAge: new(-time.Second)}); err == nil {
+		if _, err := New(t.Context(), Config{Client: e.srv.Client(), MaxTokenAge: -time.Second}); err == nil {
 			t.Fatal("negative MaxTokenAge accepted")
 		}
 	})

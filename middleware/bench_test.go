@@ -30,11 +30,11 @@ var sessionSink string
 
 // readSession is the handler: it reads the session as a real one would.
 var readSession = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-	s := SessionFrom(r.Context())
-	if s == nil {
+	a, ok := FromContext(r.Context())
+	if !ok {
 		panic("no session")
 	}
-	sessionSink = s.UserID
+	sessionSink = a.Session.UserID
 })
 
 type benchSetup struct {
@@ -110,40 +110,40 @@ func setJWTCookie(r *http.Request, token string) {
 }
 
 func BenchmarkMiddlewareBearerFirstSight(b *testing.B) {
-	s := newBench(b, 64, func(c *Config) { c.VerifiedJWTCacheSize = 1 })
-	s.run(b, s.env.auth.Handler(readSession), setBearer)
+	s := newBench(b, 64, func(c *Config) { c.Tuning.VerifiedJWTCacheSize = 1 })
+	s.run(b, s.env.auth.Require(Authenticated())(readSession), setBearer)
 }
 
 func BenchmarkMiddlewareBearerSeenBefore(b *testing.B) {
 	s := newBench(b, 1, nil)
-	s.run(b, s.env.auth.Handler(readSession), setBearer)
+	s.run(b, s.env.auth.Require(Authenticated())(readSession), setBearer)
 }
 
 func BenchmarkMiddlewareCookieFirstSight(b *testing.B) {
-	s := newBench(b, 64, func(c *Config) { c.VerifiedJWTCacheSize = 1 })
-	s.run(b, s.env.auth.Handler(readSession), setJWTCookie)
+	s := newBench(b, 64, func(c *Config) { c.Tuning.VerifiedJWTCacheSize = 1 })
+	s.run(b, s.env.auth.Require(Authenticated())(readSession), setJWTCookie)
 }
 
 func BenchmarkMiddlewareCookieSeenBefore(b *testing.B) {
 	s := newBench(b, 1, nil)
-	s.run(b, s.env.auth.Handler(readSession), setJWTCookie)
+	s.run(b, s.env.auth.Require(Authenticated())(readSession), setJWTCookie)
 }
 
-func BenchmarkMiddlewareRequireActionFirstSight(b *testing.B) {
-	s := newBench(b, 64, func(c *Config) { c.VerifiedJWTCacheSize = 1 })
-	s.run(b, s.env.auth.RequireAction("documents", "read")(readSession), setBearer)
+func BenchmarkMiddlewarePermissionFirstSight(b *testing.B) {
+	s := newBench(b, 64, func(c *Config) { c.Tuning.VerifiedJWTCacheSize = 1 })
+	s.run(b, s.env.auth.Require(Permission("documents", "read"))(readSession), setBearer)
 }
 
-func BenchmarkMiddlewareRequireActionSeenBefore(b *testing.B) {
+func BenchmarkMiddlewarePermissionSeenBefore(b *testing.B) {
 	s := newBench(b, 1, nil)
-	s.run(b, s.env.auth.RequireAction("documents", "read")(readSession), setBearer)
+	s.run(b, s.env.auth.Require(Permission("documents", "read"))(readSession), setBearer)
 }
 
 // The baseline: the verifier alone on the same tokens, so that the
 // middleware's own cost is the difference.
 
 func BenchmarkVerifierAloneFirstSight(b *testing.B) {
-	s := newBench(b, 64, func(c *Config) { c.VerifiedJWTCacheSize = 1 })
+	s := newBench(b, 64, func(c *Config) { c.Tuning.VerifiedJWTCacheSize = 1 })
 	ctx := context.Background()
 	b.ReportAllocs()
 	i := 0
@@ -168,7 +168,7 @@ func BenchmarkVerifierAloneSeenBefore(b *testing.B) {
 
 // BenchmarkSessionTokenCacheEntry measures the memory one cached opaque
 // token answer holds (reported as B/entry), to size
-// Config.SessionTokenCacheSize.
+// Config.Tuning.SessionTokenCacheSize.
 func BenchmarkSessionTokenCacheEntry(b *testing.B) {
 	e := newEnv(b, envOptions{})
 	const n = 500
@@ -179,7 +179,7 @@ func BenchmarkSessionTokenCacheEntry(b *testing.B) {
 	var perEntry float64
 	for b.Loop() {
 		b.StopTimer()
-		e.auth.tokens.entries.Flush()
+		e.auth.tokens.entries.Clear()
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
@@ -195,8 +195,8 @@ func BenchmarkSessionTokenCacheEntry(b *testing.B) {
 		perEntry = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / n
 		b.StartTimer()
 	}
-	if e.auth.tokens.entries.ItemCount() != n {
-		b.Fatalf("%d entries cached, want %d", e.auth.tokens.entries.ItemCount(), n)
+	if e.auth.tokens.entries.Len() != n {
+		b.Fatalf("%d entries cached, want %d", e.auth.tokens.entries.Len(), n)
 	}
 	b.ReportMetric(perEntry, "B/entry")
 }

@@ -40,31 +40,49 @@ func TestAcceptedIssuers(t *testing.T) {
 func TestNewValidation(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	c := e.srv.Client()
-	for name, cfg := range map[string]Config{
-		"no client":                   {},
-		"negative MaxTokenAge":        {Client: c, MaxTokenAge: new(-time.Second)},
-		"negative ClockTolerance":     {Client: c, ClockTolerance: -time.Second},
-		"negative RemoteTimeout":      {Client: c, RemoteTimeout: -time.Second},
-		"negative MaxCredentialBytes": {Client: c, MaxCredentialBytes: -1},
-		"negative cache TTL":          {Client: c, SessionTokenCacheTTL: new(-time.Second)},
-		"negative cache size":         {Client: c, SessionTokenCacheSize: -1},
-		"negative JWKS interval":      {Client: c, JWKSMinRefreshInterval: -time.Second},
-		"negative revoked set size":   {Client: c, RevokedSessionsSize: -1},
-		"negative remote bound":       {Client: c, MaxConcurrentRemote: -1},
+	for _, tt := range []struct {
+		field string // named by the error
+		cfg   Config
+	}{
+		{"Client", Config{}},
+		{"MaxTokenAge", Config{Client: c, MaxTokenAge: -time.Second}},
+		{"ClockTolerance", Config{Client: c, ClockTolerance: -time.Second}},
+		{"Tuning.RemoteTimeout", Config{Client: c, Tuning: Tuning{RemoteTimeout: -time.Second}}},
+		{"Tuning.MaxCredentialBytes", Config{Client: c, Tuning: Tuning{MaxCredentialBytes: -1}}},
+		{"Tuning.JWKSRefreshInterval", Config{Client: c, Tuning: Tuning{JWKSRefreshInterval: -time.Second}}},
+		{"Tuning.JWKSMinRefreshInterval", Config{Client: c, Tuning: Tuning{JWKSMinRefreshInterval: -time.Second}}},
+		{"Tuning.RevokedSessionsSize", Config{Client: c, Tuning: Tuning{RevokedSessionsSize: -1}}},
+		{"Tuning.MaxConcurrentRemote", Config{Client: c, Tuning: Tuning{MaxConcurrentRemote: -1}}},
+		{"Sources", Config{Client: c, Sources: []Source{}}},
 	} {
-		if _, err := New(t.Context(), cfg); !errors.Is(err, ErrInvalidConfig) {
-			t.Errorf("%s: %v, want ErrInvalidConfig", name, err)
+		_, err := New(t.Context(), tt.cfg)
+		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tt.field) {
+			t.Errorf("%s: %v, want ErrInvalidConfig naming the field", tt.field, err)
+		}
+	}
+}
+
+// TestNewOff: a negative session-token cache TTL or size turns the cache
+// off, a negative VerifiedJWTCacheSize the verified-JWT cache.
+func TestNewOff(t *testing.T) {
+	for name, tu := range map[string]Tuning{
+		"negative TTL":  {SessionTokenCacheTTL: -1},
+		"negative size": {SessionTokenCacheSize: -1},
+	} {
+		e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning = tu }})
+		if e.auth.tokens != nil {
+			t.Errorf("%s: the session-token cache is on", name)
 		}
 	}
 }
 
 func TestNewDefaults(t *testing.T) {
-	e := newEnv(t, envOptions{config: func(c *Config) { c.Now = nil }})
+	e := newEnv(t, envOptions{config: func(c *Config) { c.Now = nil; c.Logger = nil }})
 	a := e.auth
-	if a.remoteTimeout != DefaultRemoteTimeout || a.maxCredentialBytes != DefaultMaxCredentialBytes ||
-		a.tokens == nil || a.tokens.ttl != DefaultSessionTokenCacheTTL || a.tokens.size != DefaultSessionTokenCacheSize ||
-		a.crossOrigin == nil || a.cookie != nil || a.maxAge.limited || len(a.sources) != 3 || a.now == nil ||
-		a.maxRemote != DefaultMaxConcurrentRemote || a.revoked.size != DefaultRevokedSessionsSize {
+	if a.remoteTimeout != 5*time.Second || a.maxCredentialBytes != 8<<10 ||
+		a.tokens == nil || a.tokens.ttl != 30*time.Second ||
+		a.crossOrigin == nil || a.cookie != nil || a.maxAge != 0 || len(a.sources) != 3 || a.now == nil ||
+		a.maxRemote != 64 || a.logger == nil {
 		t.Fatalf("defaults not applied: %+v", a)
 	}
 }
@@ -73,20 +91,22 @@ func TestNewDefaults(t *testing.T) {
 func TestTokenAge(t *testing.T) {
 	iat := time.Unix(1_700_000_000, 0)
 	tests := []struct {
-		age  *time.Duration
+		age  time.Duration
 		at   time.Duration // now − iat
 		want bool
 	}{
-		{nil, 0, false},
-		{nil, 24 * time.Hour, false},
-		{new(time.Duration(0)), 0, true},
-		{new(time.Duration(0)), -time.Second, true}, // iat slightly ahead, within tolerance
-		{new(time.Minute), time.Minute - time.Nanosecond, false},
-		{new(time.Minute), time.Minute, true},
-		{new(time.Minute), time.Hour, true},
+		{0, 0, false},
+		{0, 24 * time.Hour, false},
+		{time.Nanosecond, 0, true}, // below iat's resolution: always
+		{time.Nanosecond, -time.Second, true},
+		{time.Second - 1, 0, true},
+		{time.Second, time.Second - 1, false},
+		{time.Minute, time.Minute - time.Nanosecond, false},
+		{time.Minute, time.Minute, true},
+		{time.Minute, time.Hour, true},
 	}
 	for _, tt := range tests {
-		if got := newTokenAge(tt.age).tooOld(iat.Add(tt.at), iat); got != tt.want {
+		if got := tokenAge(tt.age).tooOld(iat.Add(tt.at), iat); got != tt.want {
 			t.Errorf("age %v at %v: %v, want %v", tt.age, tt.at, got, tt.want)
 		}
 	}

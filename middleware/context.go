@@ -51,8 +51,8 @@ type Auth struct {
 	// AuthenticateJWT and AuthenticateJWTLocal.
 	Source string
 	// Verdict is the last successful authorization check of this request
-	// (RequireAction or AuthenticateJWT with an AuthorizationCheck), nil
-	// when none ran.
+	// (a Permission rule, or AuthenticateJWT with an AuthorizationCheck),
+	// nil when none ran.
 	Verdict *client.AuthorizationVerdict
 }
 
@@ -60,7 +60,7 @@ type Auth struct {
 type authKey struct{}
 
 // recordKey is the context key of the innermost authContext itself, for
-// RequireAction and Authorize to learn who established the record.
+// Permission rules and Authorize to learn who established the record.
 type recordKey struct{}
 
 // authContext carries an Auth record. It is a context of its own rather
@@ -92,10 +92,9 @@ func (a *Authenticator) withAuth(ctx context.Context, auth Auth) context.Context
 }
 
 // verifiedHere returns the Auth record of ctx when a verified its session
-// itself: the innermost record, stored by a's Handler, Optional or
-// RequireAction. A record stored by another Authenticator (another
-// project, whose sessions a does not accept) or by NewContext is not
-// returned, so that a's checks never rest on a session a did not verify.
+// itself: the innermost record, stored by a's Require. A record stored by
+// another Authenticator (another project, whose sessions a does not accept)
+// or by NewContext is not returned, so that a's checks never rest on a session a did not verify.
 func (a *Authenticator) verifiedHere(ctx context.Context) (*Auth, bool) {
 	c, _ := ctx.Value(recordKey{}).(*authContext)
 	if c == nil || c.by != a || c.auth.Session == nil {
@@ -105,14 +104,13 @@ func (a *Authenticator) verifiedHere(ctx context.Context) (*Auth, bool) {
 }
 
 // NewContext returns ctx carrying auth, for tests of handlers that read
-// the session with FromContext and the accessors (SessionFrom, UserID,
-// Roles, JWT, VerdictFrom, VerificationFrom).
+// the session with FromContext.
 //
-// The middleware itself never trusts such a record: RequireAction and
+// The middleware itself never trusts such a record: Permission rules and
 // Authorize rely only on a session their own Authenticator verified, and
 // authenticate the request's credential otherwise, so a record put there
 // grants nothing (a request without a credential gets 401). To test a
-// route behind RequireAction, send real credentials, e.g. JWTs of the
+// route behind a Permission rule, send real credentials, e.g. JWTs of the
 // stytchtest emulator, or call the handler behind it directly.
 func NewContext(ctx context.Context, auth *Auth) context.Context {
 	if auth == nil {
@@ -122,59 +120,11 @@ func NewContext(ctx context.Context, auth *Auth) context.Context {
 }
 
 // FromContext returns the request's Auth record, if the middleware (or
-// NewContext) stored one. Optional routes without a credential have none.
+// NewContext) stored one: the session (Auth.Session, whose UserID and
+// Roles handlers read most), the JWT in force, the user after a remote
+// authentication, how it was verified and the last authorization verdict.
+// Optional routes without a credential have none.
 func FromContext(ctx context.Context) (*Auth, bool) {
 	a, ok := ctx.Value(authKey{}).(*Auth)
 	return a, ok && a != nil
-}
-
-// SessionFrom returns the authenticated session, or nil.
-func SessionFrom(ctx context.Context) *client.Session {
-	if a, ok := FromContext(ctx); ok {
-		return a.Session
-	}
-	return nil
-}
-
-// UserID returns the authenticated session's user id, or "".
-func UserID(ctx context.Context) string {
-	if s := SessionFrom(ctx); s != nil {
-		return s.UserID
-	}
-	return ""
-}
-
-// Roles returns the authenticated session's RBAC roles, or nil. The slice
-// is shared: do not modify it.
-func Roles(ctx context.Context) []string {
-	if s := SessionFrom(ctx); s != nil {
-		return s.Roles
-	}
-	return nil
-}
-
-// JWT returns the session JWT in force (fresh after a remote refresh), or "".
-func JWT(ctx context.Context) string {
-	if a, ok := FromContext(ctx); ok {
-		return a.JWT
-	}
-	return ""
-}
-
-// VerdictFrom returns the verdict of the request's last authorization check
-// (RequireAction), or nil when none ran.
-func VerdictFrom(ctx context.Context) *client.AuthorizationVerdict {
-	if a, ok := FromContext(ctx); ok {
-		return a.Verdict
-	}
-	return nil
-}
-
-// VerificationFrom says how the request's session was verified:
-// VerifiedNone when there is no session.
-func VerificationFrom(ctx context.Context) Verification {
-	if a, ok := FromContext(ctx); ok {
-		return a.Verified
-	}
-	return VerifiedNone
 }

@@ -7,14 +7,10 @@ import (
 	"github.com/stytchmw/stytchmw/client"
 )
 
-func TestAccessorsWithoutAuth(t *testing.T) {
+func TestFromContextWithoutAuth(t *testing.T) {
 	ctx := context.Background()
 	if _, ok := FromContext(ctx); ok {
 		t.Fatal("FromContext found an Auth in an empty context")
-	}
-	if SessionFrom(ctx) != nil || UserID(ctx) != "" || Roles(ctx) != nil || JWT(ctx) != "" ||
-		VerdictFrom(ctx) != nil || VerificationFrom(ctx) != VerifiedNone {
-		t.Fatal("accessors must return zero values without an Auth")
 	}
 	if NewContext(ctx, nil) != ctx {
 		t.Fatal("NewContext(nil) must return the context unchanged")
@@ -30,12 +26,8 @@ func TestNewContextForHandlerTests(t *testing.T) {
 	ctx := NewContext(parent, &Auth{Session: session, JWT: "jwt", Verified: VerifiedRemote, Source: "bearer", Verdict: verdict})
 
 	a, ok := FromContext(ctx)
-	if !ok || a.Session != session || a.Source != "bearer" {
+	if !ok || a.Session != session || a.Source != "bearer" || a.JWT != "jwt" || a.Verdict != verdict || a.Verified != VerifiedRemote {
 		t.Fatalf("FromContext = %+v, %v", a, ok)
-	}
-	if SessionFrom(ctx) != session || UserID(ctx) != "user-test-1" || JWT(ctx) != "jwt" ||
-		len(Roles(ctx)) != 2 || VerdictFrom(ctx) != verdict || VerificationFrom(ctx) != VerifiedRemote {
-		t.Fatal("accessors disagree with the stored Auth")
 	}
 	if ctx.Value(otherKey{}) != "kept" {
 		t.Fatal("the parent's values must stay visible")
@@ -44,7 +36,7 @@ func TestNewContextForHandlerTests(t *testing.T) {
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	<-cctx.Done()
-	if UserID(cctx) != "user-test-1" {
+	if a, ok := FromContext(cctx); !ok || a.Session.UserID != "user-test-1" {
 		t.Fatal("a derived context must still carry the Auth")
 	}
 }

@@ -66,9 +66,9 @@ func TestCrossOriginConfigErrors(t *testing.T) {
 	}
 }
 
-// TestCrossOriginAppliesToRequireAction: the guard that authenticates by
+// TestCrossOriginAppliesToPermission: the guard that authenticates by
 // itself applies the same protection.
-func TestCrossOriginAppliesToRequireAction(t *testing.T) {
+func TestCrossOriginAppliesToPermission(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	jwtCookie := cookie(DefaultJWTCookie, e.grant.SessionJWT)
 	e.call(routeRead, method(http.MethodPost), crossSite(), jwtCookie).want(t, 403, ErrCrossOrigin)

@@ -2,19 +2,23 @@
 // and authorizes them with the project's RBAC policy. It works with any
 // router: every guard is a func(http.Handler) http.Handler.
 //
-// Create one Authenticator per project with New and wrap handlers:
+// Create one Authenticator per project with New, and put a Rule on each
+// handler with Require:
 //
-//	auth.Handler(h)                              // requires a session
-//	auth.Optional(h)                             // anonymous without a credential
-//	auth.RequireAction("documents", "delete")(h) // requires a session allowed to act
+//	auth.Require(middleware.Authenticated())(h)                  // requires a session
+//	auth.Require(middleware.Optional())(h)                       // anonymous without a credential
+//	auth.Require(middleware.Permission("documents", "delete"))(h) // requires a session allowed to act
 //
-// Handlers read the session with FromContext, SessionFrom, UserID, Roles,
-// JWT and VerdictFrom; NewContext puts one in a context for handler tests.
+// The same Rule values go into the route tables of packages stytchchi and
+// nethttp, which put a rule on every route of a router and refuse routes
+// without one. From inside a handler, Authorize checks a permission that
+// depends on the request's data. Handlers read the session with
+// FromContext; NewContext puts one in a context for handler tests.
 //
-// An Authenticator trusts only sessions it verified itself: RequireAction
-// and Authorize reuse the session that the same Authenticator's Handler,
-// Optional or RequireAction stored earlier in the chain, and otherwise
-// authenticate the request's credential themselves. A session stored by
+// An Authenticator trusts only sessions it verified itself: Permission
+// rules and Authorize reuse the session that the same Authenticator's
+// Require stored earlier in the chain, and otherwise authenticate the
+// request's credential themselves. A session stored by
 // another Authenticator (another Stytch project) or by NewContext grants
 // nothing.
 //
@@ -39,7 +43,7 @@
 // opaque token, for an authentic JWT that has expired (Stytch refreshes it
 // while the session lives), and for a JWT older than Config.MaxTokenAge.
 // Concurrent identical questions share one call, and at most
-// Config.MaxConcurrentRemote calls are in flight (beyond them, 503 at
+// Config.Tuning.MaxConcurrentRemote calls are in flight (beyond them, 503 at
 // once). A token that cannot be valid never reaches Stytch.
 //
 // # What a revoked session can still do
@@ -52,7 +56,7 @@
 // revocation. A revoked session's JWT keeps passing until its exp (Stytch
 // issues JWTs for 5 minutes), or, with MaxTokenAge d, until d after it was
 // issued, whichever is sooner, plus ClockTolerance. A revoked session's
-// opaque token keeps passing for at most SessionTokenCacheTTL (30 s by
+// opaque token keeps passing for at most Tuning.SessionTokenCacheTTL (30 s by
 // default) after Stytch last confirmed it. These bounds hold for every
 // other Authenticator after a Revoke too, other processes included.
 //

@@ -52,7 +52,7 @@ const (
 	// custom extractor's error (401).
 	ErrMalformedCredential Code = "malformed_credential"
 	// ErrCredentialTooLarge: the credential is longer than
-	// Config.MaxCredentialBytes; it was refused before any parsing (401).
+	// Config.Tuning.MaxCredentialBytes; it was refused before any parsing (401).
 	ErrCredentialTooLarge Code = "credential_too_large"
 	// ErrMultipleCredentials: the request has several Authorization headers,
 	// so which one a proxy saw is ambiguous (401).
@@ -141,14 +141,12 @@ func (e *Error) Is(target error) bool {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Status is the HTTP status of the error's Code.
-func (e *Error) Status() int { return e.Code.Status() }
-
-// StatusOf returns the HTTP status the middleware answers err with: its
-// Code's status, or 500 for an error that carries no Code.
-func StatusOf(err error) int { return CodeOf(err).Status() }
-
-// CodeOf returns the Code of err, or "" when err carries none.
+// CodeOf returns the Code of err, or "" when err carries none. With
+// Code.Status it is the one way from an error to its HTTP status:
+//
+//	middleware.WriteError(w, r, middleware.CodeOf(err).Status(), err)
+//
+// (the status of "" is 500).
 func CodeOf(err error) Code {
 	var e *Error
 	if errors.As(err, &e) {

@@ -30,7 +30,7 @@ func ExampleNew() {
 	defer cancel()
 	auth, err := middleware.New(ctx, middleware.Config{
 		Client:         stytch,
-		MaxTokenAge:    new(time.Minute), // ask Stytch about JWTs older than a minute
+		MaxTokenAge:    time.Minute, // ask Stytch about JWTs older than a minute
 		TrustedOrigins: []string{"https://app.example.com"},
 		RefreshCookie:  &middleware.CookieOptions{},
 	})
@@ -40,10 +40,11 @@ func ExampleNew() {
 	defer auth.Close()
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /me", auth.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "hello", middleware.UserID(r.Context()))
+	mux.Handle("GET /me", auth.Require(middleware.Authenticated())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, _ := middleware.FromContext(r.Context())
+		fmt.Fprintln(w, "hello", a.Session.UserID)
 	})))
-	mux.Handle("DELETE /documents/{id}", auth.RequireAction("documents", "delete")(http.HandlerFunc(
+	mux.Handle("DELETE /documents/{id}", auth.Require(middleware.Permission("documents", "delete"))(http.HandlerFunc(
 		func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusNoContent)
 		})))
@@ -55,9 +56,9 @@ func ExampleNew() {
 	// Output: 401 Bearer realm="stytch"
 }
 
-// Handler requires a session; the handler reads it from the context. The
-// stytchtest emulator plays Stytch, over real HTTP.
-func ExampleAuthenticator_Handler() {
+// Require with Authenticated requires a session; the handler reads it from
+// the context. The stytchtest emulator plays Stytch, over real HTTP.
+func ExampleAuthenticator_Require() {
 	emulator, session := startEmulator()
 	defer emulator.Close()
 	ctx := context.Background()
@@ -67,7 +68,7 @@ func ExampleAuthenticator_Handler() {
 		log.Fatal(err)
 	}
 	defer auth.Close()
-	app := httptest.NewServer(auth.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	app := httptest.NewServer(auth.Require(middleware.Authenticated())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, _ := middleware.FromContext(r.Context())
 		fmt.Fprintf(w, "%s verified %s", a.Session.UserID, a.Verified)
 	})))
@@ -90,10 +91,11 @@ func ExampleAuthenticator_Handler() {
 	// tampered JWT: 401 invalid_token
 }
 
-// RequireAction lets a request through only when the session's roles
-// grant the action in the project's RBAC policy. Ada is a "reader": the
-// emulator's default policy lets readers read documents, not delete them.
-func ExampleAuthenticator_RequireAction() {
+// Require with Permission lets a request through only when the session's
+// roles grant the action in the project's RBAC policy. Ada is a "reader":
+// the emulator's default policy lets readers read documents, not delete
+// them.
+func ExampleAuthenticator_Require_permission() {
 	emulator, session := startEmulator("reader")
 	defer emulator.Close()
 	ctx := context.Background()
@@ -104,11 +106,12 @@ func ExampleAuthenticator_RequireAction() {
 	}
 	defer auth.Close()
 	granted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, "granted to ", middleware.VerdictFrom(r.Context()).GrantingRoles)
+		a, _ := middleware.FromContext(r.Context())
+		fmt.Fprint(w, "granted to ", a.Verdict.GrantingRoles)
 	})
 	mux := http.NewServeMux()
-	mux.Handle("GET /documents", auth.RequireAction("documents", "read")(granted))
-	mux.Handle("DELETE /documents/{id}", auth.RequireAction("documents", "delete")(granted))
+	mux.Handle("GET /documents", auth.Require(middleware.Permission("documents", "read"))(granted))
+	mux.Handle("DELETE /documents/{id}", auth.Require(middleware.Permission("documents", "delete"))(granted))
 	app := httptest.NewServer(mux)
 	defer app.Close()
 
@@ -135,13 +138,13 @@ func ExampleAuthenticator_Revoke() {
 	}
 	defer auth.Close()
 	mux := http.NewServeMux()
-	mux.Handle("GET /me", auth.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /me", auth.Require(middleware.Authenticated())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "signed in")
 	})))
-	mux.Handle("POST /logout", auth.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("POST /logout", auth.Require(middleware.Authenticated())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, _ := middleware.FromContext(r.Context())
 		if err := auth.Revoke(r.Context(), a); err != nil {
-			middleware.WriteError(w, r, middleware.StatusOf(err), err) // 503: Stytch did not revoke it
+			middleware.WriteError(w, r, middleware.CodeOf(err).Status(), err) // 503: Stytch did not revoke it
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -161,7 +164,8 @@ func ExampleAuthenticator_Revoke() {
 func ExampleNewContext() {
 	// A handler test needs no Stytch: put the session in the context.
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Println(middleware.UserID(r.Context()), middleware.Roles(r.Context()))
+		a, _ := middleware.FromContext(r.Context())
+		fmt.Println(a.Session.UserID, a.Session.Roles)
 	})
 	req, _ := http.NewRequest(http.MethodGet, "/", nil)
 	req = req.WithContext(middleware.NewContext(req.Context(), &middleware.Auth{

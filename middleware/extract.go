@@ -11,7 +11,7 @@ type CredentialKind uint8
 
 const (
 	// SessionJWT is a Stytch session JWT: verified locally, and with Stytch
-	// only when it is expired, older than MaxTokenAge, or MaxTokenAge is 0.
+	// only when it is expired, or older than MaxTokenAge.
 	SessionJWT CredentialKind = iota + 1
 	// SessionToken is an opaque Stytch session token: always authenticated
 	// with Stytch, its successes cached for SessionTokenCacheTTL.
@@ -35,11 +35,6 @@ const (
 	DefaultTokenCookie = "stytch_session"
 )
 
-// DefaultMaxCredentialBytes bounds a credential when Config.MaxCredentialBytes
-// is zero. Stytch session JWTs are 1–2 KiB with a few custom claims (4 KiB of
-// custom claims at most), opaque tokens 44 bytes.
-const DefaultMaxCredentialBytes = 8 << 10
-
 // Source is one place a request may carry a credential. The middleware tries
 // its sources in order and uses the first that yields a credential:
 //
@@ -52,7 +47,7 @@ const DefaultMaxCredentialBytes = 8 << 10
 //   - Credentials are never read from the query string (URLs end up in logs,
 //     Referer headers and browser history).
 //
-// Every credential is checked against Config.MaxCredentialBytes before it
+// Every credential is checked against Config.Tuning.MaxCredentialBytes before it
 // is parsed. An opaque token must be made of token68 characters before it
 // may be sent to Stytch; a JWT is checked character by character by its
 // strict base64url decoding.

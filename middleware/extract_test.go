@@ -127,11 +127,11 @@ func TestCredentialSources(t *testing.T) {
 		{"two authorization headers", []reqOption{bearer(jwt), bearer(jwt)}, 401, ErrMultipleCredentials, ""},
 		{"garbage bearer", []reqOption{bearer("not-a-jwt")}, 401, ErrMalformedCredential, ""},
 		{"garbage jwt cookie", []reqOption{cookie(DefaultJWTCookie, "a.b.c")}, 401, ErrMalformedCredential, ""},
-		{"oversized bearer", []reqOption{bearer(strings.Repeat("a", DefaultMaxCredentialBytes+1))}, 401, ErrCredentialTooLarge, ""},
-		{"oversized cookie", []reqOption{cookie(DefaultTokenCookie, strings.Repeat("a", DefaultMaxCredentialBytes+1))}, 401, ErrCredentialTooLarge, ""},
+		{"oversized bearer", []reqOption{bearer(strings.Repeat("a", defaultMaxCredentialBytes+1))}, 401, ErrCredentialTooLarge, ""},
+		{"oversized cookie", []reqOption{cookie(DefaultTokenCookie, strings.Repeat("a", defaultMaxCredentialBytes+1))}, 401, ErrCredentialTooLarge, ""},
 		{"oversized but correctly signed", []reqOption{bearer(func() string {
 			c := e.claims()
-			c["padding"] = strings.Repeat("p", DefaultMaxCredentialBytes)
+			c["padding"] = strings.Repeat("p", defaultMaxCredentialBytes)
 			return e.sign(nil, c, "")
 		}())}, 401, ErrCredentialTooLarge, ""},
 		{"token in the query string is never read", []reqOption{func(r *http.Request) {
@@ -210,7 +210,7 @@ func TestInvalidSourcesRejected(t *testing.T) {
 }
 
 func BenchmarkExtract(b *testing.B) {
-	a := &Authenticator{sources: DefaultSources(), maxCredentialBytes: DefaultMaxCredentialBytes}
+	a := &Authenticator{sources: DefaultSources(), maxCredentialBytes: defaultMaxCredentialBytes}
 	jwt := "eyJhbGciOiJSUzI1NiIsImtpZCI6Imp3ay10ZXN0LTEiLCJ0eXAiOiJKV1QifQ." + strings.Repeat("eyJzdWIiOiJ1c2VyIn0", 40) + "." + strings.Repeat("c2ln", 86)
 	cases := map[string]func(*http.Request){
 		"bearer":     func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+jwt) },
@@ -243,8 +243,8 @@ func FuzzExtract(f *testing.F) {
 	f.Add("Basic dXNlcjpwYXNz", `stytch_session_jwt="a.b.c"; stytch_session=`)
 	f.Add("Bearer", "stytch_session_jwt=; stytch_session_jwt=b")
 	f.Add("Bearer\t\x00", ";;=;stytch_session=\xff")
-	f.Add("", "stytch_session="+strings.Repeat("a", DefaultMaxCredentialBytes+1))
-	a := &Authenticator{sources: DefaultSources(), maxCredentialBytes: DefaultMaxCredentialBytes}
+	f.Add("", "stytch_session="+strings.Repeat("a", defaultMaxCredentialBytes+1))
+	a := &Authenticator{sources: DefaultSources(), maxCredentialBytes: defaultMaxCredentialBytes}
 	f.Fuzz(func(t *testing.T, authorization, cookies string) {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		if authorization != "" {
@@ -255,7 +255,7 @@ func FuzzExtract(f *testing.F) {
 		}
 		cred, err := a.extract(r)
 		if err != nil {
-			if CodeOf(err) == "" || StatusOf(err) != http.StatusUnauthorized {
+			if CodeOf(err) == "" || CodeOf(err).Status() != http.StatusUnauthorized {
 				t.Fatalf("error %v has no 401 code", err)
 			}
 			return
@@ -266,7 +266,7 @@ func FuzzExtract(f *testing.F) {
 			}
 			return
 		}
-		if cred.token == "" || len(cred.token) > DefaultMaxCredentialBytes {
+		if cred.token == "" || len(cred.token) > defaultMaxCredentialBytes {
 			t.Fatalf("token of %d bytes accepted", len(cred.token))
 		}
 		if cred.source.Kind == SessionToken && !isToken68(cred.token) {

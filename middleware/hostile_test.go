@@ -138,7 +138,7 @@ func hostileEnv(t *testing.T, tolerance time.Duration) *env {
 		config: func(c *Config) {
 			c.HTTPClient = httpClient
 			c.ClockTolerance = tolerance
-			c.JWKSMinRefreshInterval = time.Millisecond
+			c.Tuning.JWKSMinRefreshInterval = time.Millisecond
 		},
 	})
 }
@@ -495,7 +495,7 @@ func TestHostileSizes(t *testing.T) {
 		t.Fatalf("cannot build a token of %d bytes", n)
 		return ""
 	}
-	limit := DefaultMaxCredentialBytes
+	limit := defaultMaxCredentialBytes
 	atLimit, overLimit := tokenOf(limit), tokenOf(limit+1)
 	e.runHostile(t, []hostileCase{
 		{name: "bearer at the limit", opts: []reqOption{bearer(atLimit)}, status: http.StatusOK},

@@ -55,7 +55,7 @@ func TestLoad(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) }) // runs last: after every Close
 	e, pc := newPolicyEnv(t, 20*time.Millisecond, envOptions{
 		server: func(c *stytchtest.Config) { c.Now = time.Now().Truncate(time.Second) },
-		config: func(c *Config) { c.JWKSMinRefreshInterval = 20 * time.Millisecond },
+		config: func(c *Config) { c.Tuning.JWKSMinRefreshInterval = 20 * time.Millisecond },
 	})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: loadWorkers}}
 	t.Cleanup(client.CloseIdleConnections)

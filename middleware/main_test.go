@@ -24,6 +24,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// alwaysRemote is a MaxTokenAge below iat's one-second resolution: every
+// JWT is authenticated with Stytch.
+const alwaysRemote = time.Nanosecond
+
 // env is one end-to-end setup: a Stytch emulator, an Authenticator pointed
 // at it (with the emulator's clock), and an application server over real
 // HTTP whose routes are guarded in every way the package offers.
@@ -38,13 +42,13 @@ type env struct {
 
 // Routes of the application server.
 const (
-	routeRequired   = "/required"          // Handler
+	routeRequired   = "/required"          // Authenticated
 	routeOptional   = "/optional"          // Optional
-	routeRead       = "/documents/read"    // RequireAction(documents, read) alone
-	routeDelete     = "/documents/delete"  // RequireAction(documents, delete) alone
-	routeChainRead  = "/chain/read"        // Handler, then RequireAction(documents, read)
-	routeAuthorize  = "/authorize/create"  // Handler; the handler calls Authorize(documents, create)
-	routeUnknownRes = "/documents/unknown" // RequireAction(reports, read): undefined resource
+	routeRead       = "/documents/read"    // Permission(documents, read) alone
+	routeDelete     = "/documents/delete"  // Permission(documents, delete) alone
+	routeChainRead  = "/chain/read"        // Authenticated, then Permission(documents, read)
+	routeAuthorize  = "/authorize/create"  // Authenticated; the handler calls Authorize(documents, create)
+	routeUnknownRes = "/documents/unknown" // Permission(reports, read): undefined resource
 )
 
 // envOptions tune newEnv.
@@ -105,22 +109,21 @@ func newEnv(t testing.TB, o envOptions) *env {
 func (e *env) routes() http.Handler {
 	a := e.auth
 	mux := http.NewServeMux()
-	mux.Handle(routeRequired, a.Handler(http.HandlerFunc(echo)))
-	mux.Handle(routeOptional, a.Optional(http.HandlerFunc(echo)))
-	mux.Handle(routeRead, a.RequireAction("documents", "read")(http.HandlerFunc(echo)))
-	mux.Handle(routeDelete, a.RequireAction("documents", "delete")(http.HandlerFunc(echo)))
-	mux.Handle(routeChainRead, a.Handler(a.RequireAction("documents", "read")(http.HandlerFunc(echo))))
-	mux.Handle(routeUnknownRes, a.RequireAction("reports", "read")(http.HandlerFunc(echo)))
-	mux.Handle(routeAuthorize, a.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle(routeRequired, a.Require(Authenticated())(http.HandlerFunc(echo)))
+	mux.Handle(routeOptional, a.Require(Optional())(http.HandlerFunc(echo)))
+	mux.Handle(routeRead, a.Require(Permission("documents", "read"))(http.HandlerFunc(echo)))
+	mux.Handle(routeDelete, a.Require(Permission("documents", "delete"))(http.HandlerFunc(echo)))
+	mux.Handle(routeChainRead, a.Require(Authenticated())(a.Require(Permission("documents", "read"))(http.HandlerFunc(echo))))
+	mux.Handle(routeUnknownRes, a.Require(Permission("reports", "read"))(http.HandlerFunc(echo)))
+	mux.Handle(routeAuthorize, a.Require(Authenticated())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		verdict, err := a.Authorize(r, "documents", "create")
 		if err != nil {
-			WriteError(w, r, StatusOf(err), err)
+			WriteError(w, r, CodeOf(err).Status(), err)
 			return
 		}
-		r = r.WithContext(NewContext(r.Context(), &Auth{
-			Session: SessionFrom(r.Context()), JWT: JWT(r.Context()), Verdict: verdict,
-			Verified: VerificationFrom(r.Context()), Source: mustAuth(r).Source,
-		}))
+		auth := *mustAuth(r)
+		auth.Verdict = verdict
+		r = r.WithContext(NewContext(r.Context(), &auth))
 		echo(w, r)
 	})))
 	return mux
@@ -149,10 +152,10 @@ func echo(w http.ResponseWriter, r *http.Request) {
 	var out echoed
 	if a, ok := FromContext(r.Context()); ok {
 		out = echoed{
-			UserID: UserID(r.Context()), SessionID: a.Session.SessionID, Roles: Roles(r.Context()),
-			JWT: JWT(r.Context()), Source: a.Source, Verified: a.Verified.String(), HasUser: a.User != nil,
+			UserID: a.Session.UserID, SessionID: a.Session.SessionID, Roles: a.Session.Roles,
+			JWT: a.JWT, Source: a.Source, Verified: a.Verified.String(), HasUser: a.User != nil,
 		}
-		if v := VerdictFrom(r.Context()); v != nil {
+		if v := a.Verdict; v != nil {
 			out.Verdict, out.GrantingRoles = v.Authorized, v.GrantingRoles
 		}
 	} else {

@@ -58,7 +58,7 @@ func TestMemoryBoundedUnderTokenFlood(t *testing.T) {
 	)
 	e := newEnv(t, envOptions{
 		server: func(c *stytchtest.Config) { c.Now = time.Now().Truncate(time.Second) },
-		config: func(c *Config) { c.VerifiedJWTCacheSize = cacheSize },
+		config: func(c *Config) { c.Tuning.VerifiedJWTCacheSize = cacheSize },
 	})
 	claims := func(i int) map[string]any {
 		c := e.claims()
@@ -136,7 +136,7 @@ func TestMemoryBoundedUnderTokenFlood(t *testing.T) {
 // fewer than 48 (the cache does keep some).
 func TestMemorySessionTokenCacheCapped(t *testing.T) {
 	const size, tokens = 16, 48
-	e := newEnv(t, envOptions{config: func(c *Config) { c.SessionTokenCacheSize = size }})
+	e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning.SessionTokenCacheSize = size }})
 	grants := make([]string, tokens)
 	for i := range grants {
 		grants[i] = e.newSession(60).SessionToken

@@ -57,7 +57,7 @@ func TestHandlerAndOptional(t *testing.T) {
 // after one JWKS fetch, and JWTs of the old key keep passing throughout.
 func TestKeyRotation(t *testing.T) {
 	const minInterval = 50 * time.Millisecond
-	e := newEnv(t, envOptions{config: func(c *Config) { c.JWKSMinRefreshInterval = minInterval }})
+	e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning.JWKSMinRefreshInterval = minInterval }})
 	e.call(routeRequired, bearer(e.grant.SessionJWT)).want(t, 200, "")
 	time.Sleep(2 * minInterval) // the fetch at start no longer holds back an unknown-kid refresh
 	fetches := e.count("jwks")
@@ -103,7 +103,7 @@ func TestKeyRotation(t *testing.T) {
 // whatever exp its signer chose (here one a leaked key would choose), on
 // every path that verifies JWTs locally.
 func TestDroppedKeyEndsCachedJWTs(t *testing.T) {
-	e := newEnv(t, envOptions{roles: []string{"admin"}, config: func(c *Config) { c.JWKSMinRefreshInterval = time.Millisecond }})
+	e := newEnv(t, envOptions{roles: []string{"admin"}, config: func(c *Config) { c.Tuning.JWKSMinRefreshInterval = time.Millisecond }})
 	claims := e.claims()
 	claims["exp"] = e.srv.Now().AddDate(100, 0, 0).Unix()
 	leaked := e.sign(nil, claims, "") // the current key, about to be dropped
@@ -139,7 +139,7 @@ func TestDroppedKeyEndsCachedJWTs(t *testing.T) {
 // one JWKS fetch per JWKSMinRefreshInterval, and no remote authentication.
 func TestRandomKidStorm(t *testing.T) {
 	const minInterval = 200 * time.Millisecond
-	e := newEnv(t, envOptions{config: func(c *Config) { c.JWKSMinRefreshInterval = minInterval }})
+	e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning.JWKSMinRefreshInterval = minInterval }})
 	time.Sleep(minInterval)
 	fetches := e.count("jwks")
 	start := time.Now()
@@ -177,7 +177,7 @@ func TestStytchDownAtStart(t *testing.T) {
 				t.Fatal(err)
 			}
 		},
-		config: func(c *Config) { c.RemoteTimeout = 300 * time.Millisecond },
+		config: func(c *Config) { c.Tuning.RemoteTimeout = 300 * time.Millisecond },
 	})
 	r := e.call(routeRequired, bearer(e.grant.SessionJWT))
 	r.want(t, 503, ErrUnavailable)
@@ -248,11 +248,11 @@ func TestCloseStopsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	guard := a.RequireAction("documents", "read") // creates the policy cache
+	guard := a.Require(Permission("documents", "read")) // creates the policy cache
 	_ = guard
 	user, _ := srv.CreateUser(t.Context(), stytchtest.UserParams{Roles: []string{"reader"}})
 	grant, _ := srv.CreateSession(t.Context(), stytchtest.SessionParams{UserID: user.UserID})
-	if _, err := a.AuthenticateJWT(t.Context(), AuthenticateJWTParams{SessionJWT: grant.SessionJWT, MaxTokenAge: new(time.Duration(0))}); err != nil {
+	if _, err := a.AuthenticateJWT(t.Context(), AuthenticateJWTParams{SessionJWT: grant.SessionJWT, MaxTokenAge: new(alwaysRemote)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Close(); err != nil {

@@ -114,9 +114,6 @@ func tokenFingerprint(token string) string {
 // logRefusal says why a request was refused, never with the credential.
 // Refusals of the credential are logged at Info, outages (503) at Warn.
 func (a *Authenticator) logRefusal(ctx context.Context, err error, source, token string) {
-	if a.logger == nil {
-		return
-	}
 	code := CodeOf(err)
 	level := slog.LevelInfo
 	if code.Status() >= 500 {

@@ -5,10 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"net/http"
-	"sync"
-	"time"
-
-	"github.com/patrickmn/go-cache"
 
 	"github.com/stytchmw/stytchmw/client"
 )
@@ -51,23 +47,19 @@ type remoteSession struct {
 	session *client.Session
 	user    *client.User
 	jwt     string
-	// deadline is when a cached answer stops being reused (Config.Now's
-	// clock): SessionTokenCacheTTL after the answer, or the session's
-	// expiry if sooner.
-	deadline time.Time
 }
 
 // authenticateRemote asks Stytch about a credential, through the cache (for
 // opaque tokens) and the coalescing group. cached reports a cache hit.
 func (a *Authenticator) authenticateRemote(ctx context.Context, kind CredentialKind, token string) (rs *remoteSession, cached bool, err error) {
-	key := remoteKey(kind, token)
+	sum := sha256.Sum256([]byte(token))
 	if kind == SessionToken && a.tokens != nil {
-		if rs, ok := a.tokens.get(key); ok {
+		if rs, ok := a.tokens.get(sum); ok {
 			return rs, true, nil
 		}
 	}
-	ch := a.remote.DoChan(key, func() (any, error) {
-		return a.callAuthenticate(ctx, kind, token, key)
+	ch := a.remote.DoChan(remoteKey(kind, sum), func() (any, error) {
+		return a.callAuthenticate(ctx, kind, token, sum)
 	})
 	select {
 	case res := <-ch:
@@ -82,8 +74,7 @@ func (a *Authenticator) authenticateRemote(ctx context.Context, kind CredentialK
 
 // remoteKey identifies a credential without holding it: its kind and the
 // SHA-256 of its bytes.
-func remoteKey(kind CredentialKind, token string) string {
-	sum := sha256.Sum256([]byte(token))
+func remoteKey(kind CredentialKind, sum [sha256.Size]byte) string {
 	var key [1 + sha256.Size]byte
 	key[0] = byte(kind)
 	copy(key[1:], sum[:])
@@ -94,12 +85,12 @@ var errNoSessionInAnswer = errors.New("stytch answered without a session")
 
 // errTooManyRemote is the cause of refusing a credential because
 // MaxConcurrentRemote calls are in flight.
-var errTooManyRemote = errors.New("too many remote authentications in flight (Config.MaxConcurrentRemote)")
+var errTooManyRemote = errors.New("too many remote authentications in flight (Config.Tuning.MaxConcurrentRemote)")
 
 // callAuthenticate makes the one upstream call of a coalesced group.
 // ctx is the first waiting request's: its values (trace ids) travel with
 // the call, its cancellation does not.
-func (a *Authenticator) callAuthenticate(ctx context.Context, kind CredentialKind, token, key string) (*remoteSession, error) {
+func (a *Authenticator) callAuthenticate(ctx context.Context, kind CredentialKind, token string, sum [sha256.Size]byte) (*remoteSession, error) {
 	if !a.enter() {
 		return nil, newError(ErrUnavailable, errClosed)
 	}
@@ -127,7 +118,7 @@ func (a *Authenticator) callAuthenticate(ctx context.Context, kind CredentialKin
 	}
 	rs := &remoteSession{session: &resp.Session, user: &resp.User, jwt: resp.SessionJWT}
 	if kind == SessionToken && a.tokens != nil {
-		a.tokens.put(key, rs)
+		a.tokens.put(sum, rs)
 	}
 	return rs, nil
 }
@@ -146,85 +137,4 @@ func remoteError(err error) *Error {
 		return newError(ErrSessionNotFound, err)
 	}
 	return newError(ErrInvalidToken, err)
-}
-
-// sessionTokenCache reuses successful authentications of opaque session
-// tokens for a short TTL, so a browser session that uses the opaque cookie
-// does not cost an upstream call per request.
-//
-// The longest time a revoked session can still pass with its opaque token
-// is the TTL (plus the moments the answer took to arrive): an answer is
-// reused until TTL after it was received. Entries are keyed by the SHA-256
-// of the token (the token itself is never stored), never outlive the
-// session's expires_at, and are bounded in number: when the cache is full
-// of live entries, new answers are simply not cached until some expire.
-//
-// Expiry is checked against Config.Now (so tests can move an emulator's
-// clock past it) and, as a backstop, by go-cache against the wall clock. No
-// janitor goroutine runs: expired entries are swept when the cache is full,
-// at most once per half TTL.
-type sessionTokenCache struct {
-	entries *cache.Cache
-	ttl     time.Duration
-	size    int
-	now     func() time.Time
-
-	mu        sync.Mutex
-	lastSweep time.Time // wall clock
-}
-
-func newSessionTokenCache(ttl time.Duration, size int, now func() time.Time) *sessionTokenCache {
-	return &sessionTokenCache{entries: cache.New(ttl, 0), ttl: ttl, size: size, now: now}
-}
-
-func (c *sessionTokenCache) get(key string) (*remoteSession, bool) {
-	v, ok := c.entries.Get(key)
-	if !ok {
-		return nil, false
-	}
-	rs := v.(*remoteSession)
-	if !c.now().Before(rs.deadline) {
-		c.entries.Delete(key)
-		return nil, false
-	}
-	return rs, true
-}
-
-func (c *sessionTokenCache) put(key string, rs *remoteSession) {
-	now := c.now()
-	rs.deadline = now.Add(c.ttl)
-	if exp := rs.session.ExpiresAt; !exp.IsZero() && exp.Before(rs.deadline) {
-		rs.deadline = exp
-	}
-	if !now.Before(rs.deadline) {
-		return
-	}
-	if c.entries.ItemCount() >= c.size && !c.sweep() {
-		return
-	}
-	c.entries.Set(key, rs, rs.deadline.Sub(now))
-}
-
-// dropSession drops every answer for the session: its opaque tokens must
-// be asked about again. It scans the cache, which Revoke alone does.
-func (c *sessionTokenCache) dropSession(sessionID string) {
-	for key, item := range c.entries.Items() {
-		if rs, ok := item.Object.(*remoteSession); ok && rs.session.SessionID == sessionID {
-			c.entries.Delete(key)
-		}
-	}
-}
-
-// sweep drops expired entries, at most once per half TTL, and reports
-// whether there is now room.
-func (c *sessionTokenCache) sweep() bool {
-	c.mu.Lock()
-	if time.Since(c.lastSweep) >= c.ttl/2 {
-		c.lastSweep = time.Now()
-		c.mu.Unlock()
-		c.entries.DeleteExpired()
-	} else {
-		c.mu.Unlock()
-	}
-	return c.entries.ItemCount() < c.size
 }

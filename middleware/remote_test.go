@@ -49,7 +49,7 @@ func TestSessionTokenCache(t *testing.T) {
 	}
 
 	e.revoke(token)
-	e.srv.Advance(DefaultSessionTokenCacheTTL - time.Second)
+	e.srv.Advance(defaultSessionTokenCacheTTL - time.Second)
 	e.call(routeRequired, cookie(DefaultTokenCookie, token)).want(t, 200, "") // within the bound
 	e.srv.Advance(time.Second)
 	e.call(routeRequired, cookie(DefaultTokenCookie, token)).want(t, 401, ErrSessionNotFound)
@@ -59,7 +59,7 @@ func TestSessionTokenCache(t *testing.T) {
 }
 
 func TestSessionTokenCacheDisabled(t *testing.T) {
-	e := newEnv(t, envOptions{config: func(c *Config) { c.SessionTokenCacheTTL = new(time.Duration(0)) }})
+	e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning.SessionTokenCacheTTL = -1 }})
 	for range 3 {
 		e.call(routeRequired, cookie(DefaultTokenCookie, e.grant.SessionToken)).want(t, 200, "")
 	}
@@ -71,7 +71,7 @@ func TestSessionTokenCacheDisabled(t *testing.T) {
 }
 
 func TestSessionTokenCacheBounded(t *testing.T) {
-	e := newEnv(t, envOptions{config: func(c *Config) { c.SessionTokenCacheSize = 2 }})
+	e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning.SessionTokenCacheSize = 2 }})
 	tokens := []string{e.grant.SessionToken, e.newSession(60).SessionToken, e.newSession(60).SessionToken}
 	for range 2 {
 		for _, tok := range tokens {
@@ -86,7 +86,7 @@ func TestSessionTokenCacheBounded(t *testing.T) {
 
 // TestSessionTokenCacheNeverOutlivesSession: an entry ends with the session.
 func TestSessionTokenCacheNeverOutlivesSession(t *testing.T) {
-	e := newEnv(t, envOptions{config: func(c *Config) { c.SessionTokenCacheTTL = new(time.Hour) }})
+	e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning.SessionTokenCacheTTL = time.Hour }})
 	short := e.newSession(1)
 	e.call(routeRequired, cookie(DefaultTokenCookie, short.SessionToken)).want(t, 200, "")
 	e.srv.Advance(time.Minute)
@@ -128,7 +128,7 @@ func (e *env) concurrently(n int, path string, opts ...reqOption) map[int]int {
 // make one upstream call.
 func TestCoalescing(t *testing.T) {
 	t.Run("stale jwt", func(t *testing.T) {
-		e := newEnv(t, envOptions{config: func(c *Config) { c.MaxTokenAge = new(time.Duration(0)) }})
+		e := newEnv(t, envOptions{config: func(c *Config) { c.MaxTokenAge = alwaysRemote }})
 		if err := e.srv.InjectFault(stytchtest.EndpointAuthenticate, stytchtest.Fault{Latency: 500 * time.Millisecond}); err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +141,7 @@ func TestCoalescing(t *testing.T) {
 		}
 	})
 	t.Run("opaque token", func(t *testing.T) {
-		e := newEnv(t, envOptions{config: func(c *Config) { c.SessionTokenCacheTTL = new(time.Duration(0)) }})
+		e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning.SessionTokenCacheTTL = -1 }})
 		if err := e.srv.InjectFault(stytchtest.EndpointAuthenticate, stytchtest.Fault{Latency: 500 * time.Millisecond}); err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +158,7 @@ func TestCoalescing(t *testing.T) {
 // TestSharedCallSurvivesLeaderCancellation: the request that started a
 // shared call hangs up; the others still get the answer, from that call.
 func TestSharedCallSurvivesLeaderCancellation(t *testing.T) {
-	e := newEnv(t, envOptions{config: func(c *Config) { c.SessionTokenCacheTTL = new(time.Duration(0)) }})
+	e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning.SessionTokenCacheTTL = -1 }})
 	if err := e.srv.InjectFault(stytchtest.EndpointAuthenticate, stytchtest.Fault{Latency: 400 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
@@ -203,8 +203,8 @@ func waitFor(t *testing.T, cond func() bool) {
 // never a pass; refusals of the credential are 401.
 func TestRemoteFailures(t *testing.T) {
 	e := newEnv(t, envOptions{config: func(c *Config) {
-		c.SessionTokenCacheTTL = new(time.Duration(0))
-		c.RemoteTimeout = 300 * time.Millisecond
+		c.Tuning.SessionTokenCacheTTL = -1
+		c.Tuning.RemoteTimeout = 300 * time.Millisecond
 	}})
 	tests := []struct {
 		name   string
@@ -243,7 +243,7 @@ func TestRemoteFailures(t *testing.T) {
 // TestStytchDown: locally verifiable JWTs keep passing; everything that
 // needs Stytch gets 503.
 func TestStytchDown(t *testing.T) {
-	e := newEnv(t, envOptions{config: func(c *Config) { c.RemoteTimeout = 300 * time.Millisecond }})
+	e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning.RemoteTimeout = 300 * time.Millisecond }})
 	for _, ep := range []stytchtest.Endpoint{stytchtest.EndpointAuthenticate, stytchtest.EndpointJWKS, stytchtest.EndpointPolicy} {
 		if err := e.srv.InjectFault(ep, stytchtest.Fault{Drop: true}); err != nil {
 			t.Fatal(err)
@@ -353,8 +353,8 @@ func (e *env) waitForCalls(t *testing.T, n int) {
 func TestMaxConcurrentRemote(t *testing.T) {
 	refusals := &refusalLog{}
 	e := newEnv(t, envOptions{config: func(c *Config) {
-		c.MaxConcurrentRemote = 2
-		c.RemoteTimeout = time.Minute // the hanging calls end when the test closes the Authenticator
+		c.Tuning.MaxConcurrentRemote = 2
+		c.Tuning.RemoteTimeout = time.Minute // the hanging calls end when the test closes the Authenticator
 		c.ErrorHandler = refusals.handle
 	}})
 	// Should the test fail early, end the hanging calls before the servers
@@ -407,7 +407,7 @@ func TestMaxConcurrentRemote(t *testing.T) {
 // TestMaxConcurrentRemoteReleases: a call that ended, whatever its answer,
 // gives its slot back.
 func TestMaxConcurrentRemoteReleases(t *testing.T) {
-	e := newEnv(t, envOptions{config: func(c *Config) { c.MaxConcurrentRemote = 1 }})
+	e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning.MaxConcurrentRemote = 1 }})
 	if err := e.srv.InjectFault(stytchtest.EndpointAuthenticate, stytchtest.Fault{Status: http.StatusInternalServerError, Count: 1}); err != nil {
 		t.Fatal(err)
 	}

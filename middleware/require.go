@@ -1,41 +1,77 @@
 package middleware
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
-	"github.com/stytchmw/stytchmw/client"
 	"github.com/stytchmw/stytchmw/policy"
 )
 
-// RequireAction returns middleware that lets a request through only when
-// its session's roles grant action on resource in the project's RBAC
-// policy, evaluated locally with Stytch's rules:
+// Require returns the middleware that enforces rule in front of a handler;
+// it is the one way to put a Rule on a handler or a chi route:
 //
-//   - It reuses the session that this Authenticator's Handler, Optional
-//     or RequireAction verified earlier in the chain, and otherwise
-//     authenticates the request itself, so it cannot be mis-ordered: used
-//     alone it is a complete guard. A session stored by another
-//     Authenticator (another project) or by NewContext is never trusted:
-//     the request's own credential must pass this Authenticator.
-//   - No valid session: 401, as Handler. A denial: 403 with error_type
-//     consumer_session_authorization_error, as Stytch answers a failed
-//     authorization_check. A denial is final: no remote call is made.
-//   - No RBAC policy was ever loaded (Stytch down since start): 503, failing
-//     closed.
-//   - Granted: the verdict is stored in the context next to the session
-//     (VerdictFrom); with several RequireAction in a chain, the last one's.
+//	mux.Handle("GET /me", auth.Require(middleware.Authenticated())(me))
+//	r.With(auth.Require(middleware.Permission("documents", "delete"))).Delete("/documents/{id}", del)
 //
-// The policy is Config.Policy, or a cache the Authenticator creates now,
-// on the first call (it may wait up to RemoteTimeout for Stytch). A rule
-// naming a resource or action the loaded policy does not define is logged
-// as a warning now, and every check of it is denied.
-func (a *Authenticator) RequireAction(resource, action string) func(http.Handler) http.Handler {
+// A request that passes goes on with its session in its context (read it
+// with FromContext); one that does not is answered through the
+// ErrorHandler, logged and observed. See each rule's constructor for what
+// it asks and answers.
+//
+// A Permission rule reuses the session that this Authenticator verified
+// earlier in the chain, and otherwise authenticates the request itself, so
+// it cannot be mis-ordered: used alone it is a complete guard. A session
+// stored by another Authenticator (another project) or by NewContext is
+// never trusted. Its verdict goes into the Auth record (Auth.Verdict); with
+// several Permission rules in a chain, the last one's. The policy is
+// Config.Policy, or a cache the Authenticator creates now, on the first
+// Permission rule (it may wait up to Tuning.RemoteTimeout for Stytch); a
+// rule naming a resource or action the loaded policy does not define is
+// logged as a warning now, and every check of it is denied.
+//
+// Require of the zero Rule refuses every request with 403
+// route_has_no_rule, before any authentication. Require of an invalid rule
+// (a Permission without a resource or an action) refuses every request the
+// same way, failing closed, and logs the mistake now, at Error; the route
+// tables refuse such a rule when they are made.
+func (a *Authenticator) Require(rule Rule) func(http.Handler) http.Handler {
+	if rule.kind == kindNone {
+		return func(http.Handler) http.Handler { return a.refuseAll(errNoRule) }
+	}
+	if err := rule.check(); err != nil {
+		a.logger.Error("stytchmw: Require of an invalid rule; every request will be refused",
+			slog.String("rule", rule.String()), slog.String("reason", err.Error()))
+		return func(http.Handler) http.Handler { return a.refuseAll(err) }
+	}
+	switch rule.kind {
+	case kindPublic:
+		return func(next http.Handler) http.Handler { return next }
+	case kindOptional, kindAuthenticated:
+		optional := rule.kind == kindOptional
+		return func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				a.serve(w, r, next, optional)
+			})
+		}
+	}
+	return a.requirePermission(rule.resource, rule.action)
+}
+
+// refuseAll refuses every request with ErrNoRule, before any
+// authentication.
+func (a *Authenticator) refuseAll(cause error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.refuse(w, r, a.startTimer(), attempt{}, newError(ErrNoRule, cause))
+	})
+}
+
+// requirePermission is Require of Permission(resource, action).
+func (a *Authenticator) requirePermission(resource, action string) func(http.Handler) http.Handler {
 	if pc, err := a.policyCache(); err == nil {
-		if err := pc.Validate(resource, action); err != nil && a.logger != nil && !errors.Is(err, policy.ErrUnavailable) {
-			a.logger.Warn("stytchmw: RequireAction names something the RBAC policy does not define; every check will be denied",
+		if err := pc.Validate(resource, action); err != nil && !errors.Is(err, policy.ErrUnavailable) {
+			a.logger.Warn("stytchmw: a Permission rule names something the RBAC policy does not define; every check will be denied",
 				slog.String("resource", resource), slog.String("action", action), slog.String("reason", err.Error()))
 		}
 	}
@@ -63,92 +99,70 @@ func (a *Authenticator) RequireAction(resource, action string) func(http.Handler
 	}
 }
 
-// Authorize checks, from a handler, that the request's session may perform
-// action on resource: for checks that depend on the request body or on
-// data the route does not name. It uses the session this Authenticator's
-// Handler, Optional or RequireAction stored, or authenticates the request
-// itself (without writing a refreshed cookie), as RequireAction does: a
-// session another Authenticator or NewContext stored is never trusted.
-// It returns the verdict, or an *Error: ErrNoCredential, ErrInvalidToken, …
-// (401), ErrForbidden (403), ErrUnavailable or ErrPolicyUnavailable (503);
-// answer it with StatusOf(err), or pass it to WriteError.
-func (a *Authenticator) Authorize(r *http.Request, resource, action string) (*client.AuthorizationVerdict, error) {
+// serve enforces Authenticated (or Optional, when optional).
+func (a *Authenticator) serve(w http.ResponseWriter, r *http.Request, next http.Handler, optional bool) {
 	start := a.startTimer()
-	at, _, err := a.requestSession(r)
-	var verdict *client.AuthorizationVerdict
-	if err == nil {
-		verdict, err = a.authorize(at.auth.Session.Roles, resource, action)
-	}
+	at, err := a.authenticateRequest(r)
 	if err != nil {
-		a.logRefusal(r.Context(), err, at.sourceName(), at.token)
-		a.observe(r.Context(), start, Observation{Outcome: outcomeOf(err), Code: CodeOf(err), Verification: at.auth.Verified, Source: at.sourceName()})
-		return nil, err
+		a.refuse(w, r, start, at, err)
+		return
 	}
-	a.observe(r.Context(), start, Observation{Outcome: OutcomeAuthorized, Verification: at.auth.Verified, Source: at.auth.Source})
-	return verdict, nil
+	if at.source == nil {
+		if optional {
+			a.observe(r.Context(), start, Observation{Outcome: OutcomeAnonymous})
+			next.ServeHTTP(w, r)
+			return
+		}
+		a.refuse(w, r, start, at, newError(ErrNoCredential, nil))
+		return
+	}
+	a.accepted(w, r, start, &at)
+	next.ServeHTTP(w, r.WithContext(a.withAuth(r.Context(), at.auth)))
 }
 
-// requestSession returns the session that a's own Handler, Optional or
-// RequireAction verified earlier in r's chain, or authenticates r now
-// (fresh): a record another Authenticator or NewContext stored is never
-// trusted (see verifiedHere).
-func (a *Authenticator) requestSession(r *http.Request) (at attempt, fresh bool, err error) {
+// authenticateRequest finds the request's credential and establishes its
+// session. An attempt with a nil source and no error means no credential.
+func (a *Authenticator) authenticateRequest(r *http.Request) (attempt, error) {
 	if err := a.checkOpen(); err != nil {
-		return attempt{}, false, err
+		return attempt{}, err
 	}
-	if prior, ok := a.verifiedHere(r.Context()); ok {
-		return attempt{auth: *prior}, false, nil
+	cred, err := a.extract(r)
+	if err != nil || cred.source == nil {
+		return attempt{source: cred.source}, err
 	}
-	at, err = a.authenticateRequest(r)
-	if err == nil && at.source == nil {
-		err = newError(ErrNoCredential, nil)
+	if err := a.checkCrossOrigin(r, cred.source); err != nil {
+		return attempt{source: cred.source, token: cred.token}, err
 	}
-	return at, true, err
+	at, err := a.authenticateCredential(r.Context(), cred.source.Kind, cred.token, a.maxAge)
+	at.source, at.token = cred.source, cred.token
+	at.auth.Source = cred.source.Name
+	return at, err
 }
 
-// authorize evaluates one check against the policy.
-func (a *Authenticator) authorize(roles []string, resource, action string) (*client.AuthorizationVerdict, error) {
-	pc, err := a.policyCache()
-	if err != nil {
-		return nil, newError(ErrPolicyUnavailable, err)
+// accepted records an established session: the refreshed cookie, the
+// observation.
+func (a *Authenticator) accepted(w http.ResponseWriter, r *http.Request, start time.Time, at *attempt) {
+	if at.refreshed && a.cookie.appliesTo(at.source) {
+		a.cookie.write(w, at.auth.JWT, at.auth.Session.ExpiresAt)
 	}
-	v, err := pc.Authorize(roles, resource, action)
-	switch {
-	case errors.Is(err, policy.ErrDenied):
-		return nil, newError(ErrForbidden, err)
-	case err != nil:
-		return nil, newError(ErrPolicyUnavailable, err)
-	case !v.Authorized():
-		return nil, newError(ErrForbidden, policy.ErrDenied)
-	}
-	return v.AuthorizationVerdict(), nil
-}
-
-// policyCache returns Config.Policy, or the cache the Authenticator
-// creates on first use and owns.
-func (a *Authenticator) policyCache() (*policy.Cache, error) {
-	if a.policy != nil {
-		return a.policy, nil
-	}
-	a.policyOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(a.base, a.remoteTimeout)
-		defer cancel()
-		pc, err := policy.New(ctx, policy.Config{Client: a.client, Logger: a.logger})
-		if err != nil {
-			a.policyErr = err
-			return
-		}
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		if a.closed.Load() {
-			a.policyErr = errClosed
-			_ = pc.Close()
-			return
-		}
-		a.ownPolicy = pc
+	a.observe(r.Context(), start, Observation{
+		Outcome:      OutcomeAuthenticated,
+		Verification: at.auth.Verified,
+		Source:       at.auth.Source,
+		Cached:       at.cached,
 	})
-	if a.policyErr != nil {
-		return nil, a.policyErr
-	}
-	return a.ownPolicy, nil
+}
+
+// refuse logs, observes and answers a refused request.
+func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, start time.Time, at attempt, err error) {
+	source := at.sourceName()
+	a.logRefusal(r.Context(), err, source, at.token)
+	a.observe(r.Context(), start, Observation{
+		Outcome:      outcomeOf(err),
+		Code:         CodeOf(err),
+		Verification: at.auth.Verified,
+		Source:       source,
+		Cached:       at.cached,
+	})
+	a.errorHandler(w, r, CodeOf(err).Status(), err)
 }

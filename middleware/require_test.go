@@ -41,10 +41,10 @@ func TestRequireAction(t *testing.T) {
 	}
 }
 
-// TestRequireActionDenialIsFinal: even a session verified remotely is not
+// TestPermissionDenialIsFinal: even a session verified remotely is not
 // asked about again when denied.
-func TestRequireActionDenialIsFinal(t *testing.T) {
-	e := newEnv(t, envOptions{config: func(c *Config) { c.MaxTokenAge = new(time.Duration(0)) }})
+func TestPermissionDenialIsFinal(t *testing.T) {
+	e := newEnv(t, envOptions{config: func(c *Config) { c.MaxTokenAge = alwaysRemote }})
 	e.call(routeDelete, bearer(e.grant.SessionJWT)).want(t, 403, ErrForbidden)
 	if n := e.count("authenticate"); n != 1 {
 		t.Fatalf("%d authenticate calls, want only the authentication", n)
@@ -107,7 +107,7 @@ func TestAuthorizeAuthenticatesItself(t *testing.T) {
 	if err != nil || !v.Authorized || v.GrantingRoles[0] != "editor" {
 		t.Fatalf("verdict %+v, %v", v, err)
 	}
-	if _, err := e.auth.Authorize(req, "documents", "delete"); !errors.Is(err, ErrForbidden) || StatusOf(err) != 403 {
+	if _, err := e.auth.Authorize(req, "documents", "delete"); !errors.Is(err, ErrForbidden) || CodeOf(err).Status() != 403 {
 		t.Fatalf("denial: %v", err)
 	}
 }
@@ -121,7 +121,7 @@ func TestPolicyNeverLoaded(t *testing.T) {
 				t.Fatal(err)
 			}
 		},
-		config: func(c *Config) { c.RemoteTimeout = 300 * time.Millisecond },
+		config: func(c *Config) { c.Tuning.RemoteTimeout = 300 * time.Millisecond },
 	})
 	r := e.call(routeRead, bearer(e.grant.SessionJWT))
 	r.want(t, 503, ErrPolicyUnavailable)
@@ -162,15 +162,15 @@ func TestSharedPolicy(t *testing.T) {
 	}
 }
 
-// TestRequireActionWarnsAboutUndefinedRules: a typo in a rule is reported
+// TestPermissionWarnsAboutUndefinedRules: a typo in a rule is reported
 // when the rule is built.
-func TestRequireActionWarnsAboutUndefinedRules(t *testing.T) {
+func TestPermissionWarnsAboutUndefinedRules(t *testing.T) {
 	var buf bytes.Buffer
 	var mu sync.Mutex
 	e := newEnv(t, envOptions{config: func(c *Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))
 	}})
-	_ = e.auth.RequireAction("documents", "raed")
+	_ = e.auth.Require(Permission("documents", "raed"))
 	mu.Lock()
 	defer mu.Unlock()
 	if !strings.Contains(buf.String(), "raed") || !strings.Contains(buf.String(), "WARN") {
@@ -178,7 +178,7 @@ func TestRequireActionWarnsAboutUndefinedRules(t *testing.T) {
 	}
 }
 
-// TestOnlyOwnSessionsAreTrusted: RequireAction and Authorize rely only on
+// TestOnlyOwnSessionsAreTrusted: Permission rules and Authorize rely only on
 // a session their own Authenticator verified. Behind project 1's Handler,
 // project 2's guards authenticate the request themselves, and refuse
 // project 1's admin JWT as project 2's Handler would (another iss and
@@ -189,19 +189,19 @@ func TestOnlyOwnSessionsAreTrusted(t *testing.T) {
 	authorize := func(a *Authenticator) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if _, err := a.Authorize(r, "documents", "delete"); err != nil {
-				WriteError(w, r, StatusOf(err), err)
+				WriteError(w, r, CodeOf(err).Status(), err)
 				return
 			}
 			echo(w, r)
 		})
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/p1/then/p2/require", p1.auth.Handler(p2.auth.RequireAction("documents", "delete")(http.HandlerFunc(echo))))
-	mux.Handle("/p1/then/p2/authorize", p1.auth.Handler(authorize(p2.auth)))
-	mux.Handle("/p1/optional/then/p2/require", p1.auth.Optional(p2.auth.RequireAction("documents", "delete")(http.HandlerFunc(echo))))
-	mux.Handle("/p1/then/p1/require", p1.auth.Handler(p1.auth.RequireAction("documents", "delete")(http.HandlerFunc(echo))))
-	mux.Handle("/p1/then/p1/authorize", p1.auth.Handler(authorize(p1.auth)))
-	mux.Handle("/p2/then/p2/require", p2.auth.Handler(p2.auth.RequireAction("documents", "delete")(http.HandlerFunc(echo))))
+	mux.Handle("/p1/then/p2/require", p1.auth.Require(Authenticated())(p2.auth.Require(Permission("documents", "delete"))(http.HandlerFunc(echo))))
+	mux.Handle("/p1/then/p2/authorize", p1.auth.Require(Authenticated())(authorize(p2.auth)))
+	mux.Handle("/p1/optional/then/p2/require", p1.auth.Require(Optional())(p2.auth.Require(Permission("documents", "delete"))(http.HandlerFunc(echo))))
+	mux.Handle("/p1/then/p1/require", p1.auth.Require(Authenticated())(p1.auth.Require(Permission("documents", "delete"))(http.HandlerFunc(echo))))
+	mux.Handle("/p1/then/p1/authorize", p1.auth.Require(Authenticated())(authorize(p1.auth)))
+	mux.Handle("/p2/then/p2/require", p2.auth.Require(Authenticated())(p2.auth.Require(Permission("documents", "delete"))(http.HandlerFunc(echo))))
 	app := httptest.NewServer(mux)
 	t.Cleanup(app.Close)
 	e := &env{t: t, app: app}
@@ -234,7 +234,7 @@ func TestOnlyOwnSessionsAreTrusted(t *testing.T) {
 
 // TestNewContextGrantsNothing: a record NewContext stored serves the
 // handlers that read it (FromContext, UserID, …) but never satisfies
-// RequireAction or Authorize, even stored after the Authenticator's own
+// a Permission rule or Authorize, even stored after the Authenticator's own
 // Handler: they authenticate the request's credential themselves, and its
 // roles decide.
 func TestNewContextGrantsNothing(t *testing.T) {
@@ -247,18 +247,18 @@ func TestNewContextGrantsNothing(t *testing.T) {
 			})))
 		})
 	}
-	deleteGuard := e.auth.RequireAction("documents", "delete")
+	deleteGuard := e.auth.Require(Permission("documents", "delete"))
 	authorize := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := e.auth.Authorize(r, "documents", "delete"); err != nil {
-			WriteError(w, r, StatusOf(err), err)
+			WriteError(w, r, CodeOf(err).Status(), err)
 			return
 		}
 		echo(w, r)
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/require", asAdmin(deleteGuard(http.HandlerFunc(echo))))
-	mux.Handle("/handler/require", e.auth.Handler(asAdmin(deleteGuard(http.HandlerFunc(echo)))))
-	mux.Handle("/handler/authorize", e.auth.Handler(asAdmin(authorize)))
+	mux.Handle("/handler/require", e.auth.Require(Authenticated())(asAdmin(deleteGuard(http.HandlerFunc(echo)))))
+	mux.Handle("/handler/authorize", e.auth.Require(Authenticated())(asAdmin(authorize)))
 	mux.Handle("/read", asAdmin(http.HandlerFunc(echo)))
 	app := httptest.NewServer(mux)
 	t.Cleanup(app.Close)

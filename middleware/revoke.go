@@ -55,7 +55,7 @@ var errRevokedHere = errors.New("the session was revoked through this Authentica
 // cached answer (SessionTokenCacheTTL) expires. The Authenticator
 // remembers a revoked session for as long as a credential of it could
 // still pass here without Stytch, in a set bounded by
-// Config.RevokedSessionsSize.
+// Config.Tuning.RevokedSessionsSize.
 func (a *Authenticator) Revoke(ctx context.Context, auth *Auth) error {
 	if auth == nil || auth.Session == nil || auth.Session.SessionID == "" {
 		return fmt.Errorf("%w: Revoke needs the Auth of an authenticated session", ErrInvalidParams)

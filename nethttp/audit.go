@@ -1,54 +1,11 @@
 package nethttp
 
-import (
-	"fmt"
-	"slices"
-	"strings"
-)
+import "github.com/stytchmw/stytchmw/internal/routeguard"
 
-// AuditError is the finding of an audit: routes the router serves that no
-// rule covers, and rules that cover no route the router serves (usually a
-// misspelt pattern, whose route then appears in Unmapped too).
-type AuditError struct {
-	// Unmapped lists the routes without a rule, sorted: refused with 403
-	// under deny-by-default, served without authentication under
-	// AllowUnmapped.
-	Unmapped []string
-	// Unused lists the rule keys that match no route, sorted.
-	Unused []string
-}
-
-// Error lists the findings.
-func (e *AuditError) Error() string {
-	var b strings.Builder
-	b.WriteString("stytchmw route audit:")
-	if len(e.Unmapped) > 0 {
-		fmt.Fprintf(&b, " %d route(s) without a rule: %s;", len(e.Unmapped), strings.Join(e.Unmapped, ", "))
-	}
-	if len(e.Unused) > 0 {
-		fmt.Fprintf(&b, " %d rule(s) matching no route: %s;", len(e.Unused), strings.Join(e.Unused, ", "))
-	}
-	return strings.TrimSuffix(b.String(), ";")
-}
-
-// NewAuditError returns nil when both lists are empty, else an *AuditError
-// holding them sorted and without duplicates. Audit uses it, and so do the
-// tables of other routers (package stytchchi).
-func NewAuditError(unmapped, unused []string) error {
-	if len(unmapped) == 0 && len(unused) == 0 {
-		return nil
-	}
-	return &AuditError{Unmapped: sortedSet(unmapped), Unused: sortedSet(unused)}
-}
-
-func sortedSet(s []string) []string {
-	if len(s) == 0 {
-		return nil
-	}
-	s = slices.Clone(s)
-	slices.Sort(s)
-	return slices.Compact(s)
-}
+// AuditError is the finding of an audit: the patterns registered without
+// a rule (Unmapped) and the rules matching no registered pattern (Unused),
+// both sorted.
+type AuditError = routeguard.AuditError
 
 // Audit compares the table with the patterns registered on the mux
 // (ServeMux.Patterns) and returns an *AuditError listing the patterns
@@ -60,14 +17,14 @@ func (t *RouteTable) Audit(patterns []string) error {
 	registered := make(map[string]bool, len(patterns))
 	for _, p := range patterns {
 		registered[p] = true
-		if _, ok := t.rules[p]; !ok {
+		if _, ok := t.entries[p]; !ok {
 			unmapped = append(unmapped, p)
 		}
 	}
-	for p := range t.rules {
+	for p := range t.entries {
 		if !registered[p] {
 			unused = append(unused, p)
 		}
 	}
-	return NewAuditError(unmapped, unused)
+	return routeguard.Audit(unmapped, unused)
 }

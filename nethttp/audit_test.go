@@ -1,21 +1,20 @@
 package nethttp_test
 
 import (
-	"errors"
-	"slices"
 	"testing"
 
 	"github.com/stytchmw/stytchmw/internal/routertest"
+	"github.com/stytchmw/stytchmw/middleware"
 	"github.com/stytchmw/stytchmw/nethttp"
 )
 
 func TestAudit(t *testing.T) {
 	f := routertest.New(t)
 	complete := documentRules()
-	complete["GET /forgotten"] = nethttp.Authenticated()
+	complete["GET /forgotten"] = middleware.Authenticated()
 	misspelt := documentRules()
 	delete(misspelt, "GET /documents/{id}")
-	misspelt["GET /documents/{ID}"] = nethttp.Require("documents", "read")
+	misspelt["GET /documents/{ID}"] = middleware.Permission("documents", "read")
 
 	tests := []struct {
 		name             string
@@ -31,16 +30,5 @@ func TestAudit(t *testing.T) {
 			table := newTable(t, nethttp.Config{Authenticator: f.Auth, Rules: tc.rules})
 			routertest.CheckAudit(t, table.Audit(documentMux(table).Patterns()), tc.unmapped, tc.unused)
 		})
-	}
-}
-
-func TestNewAuditError(t *testing.T) {
-	if err := nethttp.NewAuditError(nil, []string{}); err != nil {
-		t.Errorf("NewAuditError of nothing = %v, want nil", err)
-	}
-	err := nethttp.NewAuditError([]string{"GET /b", "GET /a", "GET /b"}, nil)
-	var audit *nethttp.AuditError
-	if !errors.As(err, &audit) || !slices.Equal(audit.Unmapped, []string{"GET /a", "GET /b"}) || audit.Unused != nil {
-		t.Errorf("NewAuditError = %#v, want the unmapped routes sorted once each", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stytchmw/stytchmw/internal/routertest"
+	"github.com/stytchmw/stytchmw/middleware"
 	"github.com/stytchmw/stytchmw/nethttp"
 )
 
@@ -15,7 +16,7 @@ func BenchmarkServeMux(b *testing.B) {
 	f := routertest.New(b)
 	rules := documentRules()
 	for k := range rules {
-		rules[k] = nethttp.Public()
+		rules[k] = middleware.Public()
 	}
 	table, err := nethttp.New(nethttp.Config{Authenticator: f.Auth, Rules: rules})
 	if err != nil {

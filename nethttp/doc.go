@@ -1,8 +1,9 @@
 // Package nethttp puts Stytch authentication and RBAC authorization in front
 // of a Go 1.22+ http.ServeMux, route by route, from one table.
 //
-// A RouteTable maps each ServeMux pattern ("GET /documents/{id}") to a Rule:
-// Require(resource, action), Authenticated(), Optional() or Public(). Its
+// A RouteTable maps each ServeMux pattern ("GET /documents/{id}") to a
+// middleware.Rule: middleware.Permission(resource, action),
+// Authenticated(), Optional() or Public(). Its
 // NewServeMux returns a ServeMux that puts each handler behind its
 // pattern's rule, enforced with a middleware.Authenticator, when the
 // handler is registered, so the rule that runs is always the one of the
@@ -14,6 +15,7 @@
 // RBAC policy, so a misspelt resource or action is found before it denies
 // every request.
 //
-// The Rule type, ValidateRules and AuditError are shared with the chi
-// adapter (package stytchchi).
+// The rules are package middleware's, the same values that
+// Authenticator.Require puts on a single handler and that the chi adapter
+// (package stytchchi) uses.
 package nethttp

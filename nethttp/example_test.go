@@ -35,9 +35,9 @@ func ExampleRouteTable() {
 	defer auth.Close()
 
 	table, err := nethttp.New(nethttp.Config{Authenticator: auth, Rules: nethttp.Rules{
-		"GET /healthz":           nethttp.Public(),
-		"GET /documents/{id}":    nethttp.Require("documents", "read"),
-		"DELETE /documents/{id}": nethttp.Require("documents", "delete"),
+		"GET /healthz":           middleware.Public(),
+		"GET /documents/{id}":    middleware.Permission("documents", "read"),
+		"DELETE /documents/{id}": middleware.Permission("documents", "delete"),
 	}})
 	if err != nil {
 		log.Fatal(err)
@@ -96,8 +96,8 @@ func ExampleRouteTable_Audit() {
 	defer auth.Close()
 
 	table, err := nethttp.New(nethttp.Config{Authenticator: auth, Rules: nethttp.Rules{
-		"GET /documents/{id}":  nethttp.Require("documents", "read"),
-		"POST /documents/{id}": nethttp.Require("documents", "update"),
+		"GET /documents/{id}":  middleware.Permission("documents", "read"),
+		"POST /documents/{id}": middleware.Permission("documents", "update"),
 	}})
 	if err != nil {
 		log.Fatal(err)

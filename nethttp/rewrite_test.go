@@ -41,17 +41,17 @@ func passOn(next http.Handler, rewrite func(r *http.Request) string) http.Handle
 func TestRouteTableRewritingHandlers(t *testing.T) {
 	f := routertest.New(t)
 	table := newTable(t, nethttp.Config{Authenticator: f.Auth, Rules: nethttp.Rules{
-		"GET /reports/{name}":       nethttp.Public(),
-		"GET /reports/payroll":      nethttp.Require("documents", "delete"),
-		"GET /latest":               nethttp.Public(),
-		"/admin/":                   nethttp.Require("documents", "update"),
-		"GET /docs/":                nethttp.Authenticated(),
-		"GET /docs-alias/{name}":    nethttp.Public(),
-		"GET /reports-alias/{name}": nethttp.Public(),
+		"GET /reports/{name}":       middleware.Public(),
+		"GET /reports/payroll":      middleware.Permission("documents", "delete"),
+		"GET /latest":               middleware.Public(),
+		"/admin/":                   middleware.Permission("documents", "update"),
+		"GET /docs/":                middleware.Authenticated(),
+		"GET /docs-alias/{name}":    middleware.Public(),
+		"GET /reports-alias/{name}": middleware.Public(),
 	}})
 	docsTable := newTable(t, nethttp.Config{Authenticator: f.Auth, Rules: nethttp.Rules{
-		"GET /{name}":   nethttp.Public(),
-		"GET /internal": nethttp.Require("documents", "delete"),
+		"GET /{name}":   middleware.Public(),
+		"GET /internal": middleware.Permission("documents", "delete"),
 	}})
 
 	mux := table.NewServeMux()

@@ -7,14 +7,15 @@ import (
 	"testing"
 
 	"github.com/stytchmw/stytchmw/internal/routertest"
+	"github.com/stytchmw/stytchmw/middleware"
 	"github.com/stytchmw/stytchmw/nethttp"
 )
 
 func TestServeMux(t *testing.T) {
 	f := routertest.New(t)
 	table := newTable(t, nethttp.Config{Authenticator: f.Auth, Rules: nethttp.Rules{
-		"GET /a/{id}": nethttp.Public(),
-		"/b/":         nethttp.Authenticated(),
+		"GET /a/{id}": middleware.Public(),
+		"/b/":         middleware.Authenticated(),
 	}})
 	mux := table.NewServeMux()
 	mux.HandleFunc("GET /a/{id}", echo)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/stytchmw/stytchmw/internal/routeguard"
 	"github.com/stytchmw/stytchmw/middleware"
 )
 
@@ -13,8 +14,9 @@ import (
 var ErrInvalidConfig = errors.New("stytchmw nethttp: invalid config")
 
 // Rules maps ServeMux patterns, exactly as they are registered
-// ("GET /documents/{id}", "POST /documents", "/static/"), to their Rule.
-type Rules map[string]Rule
+// ("GET /documents/{id}", "POST /documents", "/static/"), to their
+// middleware.Rule.
+type Rules map[string]middleware.Rule
 
 // Config configures a RouteTable.
 type Config struct {
@@ -34,61 +36,80 @@ type Config struct {
 	AllowUnmapped bool
 }
 
-// RouteTable enforces a Rule per ServeMux pattern. Create it with New,
-// register the handlers on its NewServeMux, and check it with Audit and
-// Validate. It is immutable and safe for concurrent use.
+// RouteTable enforces a middleware.Rule per ServeMux pattern. Create it
+// with New, register the handlers on its NewServeMux, and check it with
+// Audit and Validate. It is immutable and safe for concurrent use.
 type RouteTable struct {
-	auth          *middleware.Authenticator
-	rules         Rules
-	allowUnmapped bool
+	entries map[string]*routeguard.Entry[middleware.Rule]
+	// unmapped answers a pattern without a rule: the refusal of the zero
+	// Rule, or nil under AllowUnmapped.
+	unmapped func(http.Handler) http.Handler
 }
 
-// New checks cfg and returns its RouteTable. Every rule must be valid and
-// every key look like a ServeMux pattern ("[METHOD ][HOST]/[PATH]").
+// New checks cfg and returns its RouteTable. Every rule must be valid (not
+// the zero Rule, no Permission without a resource or an action) and every
+// key look like a ServeMux pattern ("[METHOD ][HOST]/[PATH]"). Each rule's
+// middleware is built here, once.
 func New(cfg Config) (*RouteTable, error) {
 	if cfg.Authenticator == nil {
 		return nil, fmt.Errorf("%w: Authenticator is required", ErrInvalidConfig)
 	}
-	if len(cfg.Rules) == 0 {
-		return nil, fmt.Errorf("%w: Rules is empty", ErrInvalidConfig)
+	entries, err := routeguard.Build(cfg.Rules, checkPattern, cfg.Authenticator.Require)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	rules := make(Rules, len(cfg.Rules))
-	for pattern, rule := range cfg.Rules {
-		if err := checkPattern(pattern); err != nil {
-			return nil, fmt.Errorf("%w: rule %q: %w", ErrInvalidConfig, pattern, err)
-		}
-		if err := rule.Check(); err != nil {
-			return nil, fmt.Errorf("%w: rule %q: %w", ErrInvalidConfig, pattern, err)
-		}
-		rules[pattern] = rule
+	t := &RouteTable{entries: entries}
+	if !cfg.AllowUnmapped {
+		t.unmapped = cfg.Authenticator.Require(middleware.Rule{})
 	}
-	return &RouteTable{auth: cfg.Authenticator, rules: rules, allowUnmapped: cfg.AllowUnmapped}, nil
+	return t, nil
 }
 
 // checkPattern accepts what can be a ServeMux pattern string. The mux
 // itself is the judge of the rest: a key that is not registered verbatim
 // never matches, and Audit reports it as unused.
-func checkPattern(p string) error {
+func checkPattern(p string) (string, error) {
 	if p == "" || strings.TrimSpace(p) != p || !strings.Contains(p, "/") {
-		return errors.New(`not a ServeMux pattern ("[METHOD ][HOST]/[PATH]")`)
+		return "", errors.New(`not a ServeMux pattern ("[METHOD ][HOST]/[PATH]")`)
 	}
-	return nil
+	return p, nil
 }
 
 // Rule returns the rule of a pattern, as registered.
-func (t *RouteTable) Rule(pattern string) (Rule, bool) {
-	r, ok := t.rules[pattern]
-	return r, ok
+func (t *RouteTable) Rule(pattern string) (middleware.Rule, bool) {
+	if e, ok := t.entries[pattern]; ok {
+		return e.Rule, true
+	}
+	return middleware.Rule{}, false
 }
 
 // guard returns next behind the rule of pattern, or behind the refusal of
 // a pattern without a rule (next itself under AllowUnmapped).
 func (t *RouteTable) guard(pattern string, next http.Handler) http.Handler {
-	if rule, ok := t.rules[pattern]; ok {
-		return rule.Wrap(t.auth, next)
+	if e, ok := t.entries[pattern]; ok {
+		return e.Enforce(next)
 	}
-	if t.allowUnmapped {
+	if t.unmapped == nil {
 		return next
 	}
-	return refuseUnmapped(t.auth)
+	return t.unmapped(next)
+}
+
+// ValidationError lists the rules of a table that name a resource or an
+// action the loaded policy does not define; see RouteTable.Validate.
+type ValidationError = routeguard.ValidationError
+
+// Validate checks every Permission rule of the table against the policy
+// (the *policy.Cache the Authenticator uses, once loaded). It returns a
+// *ValidationError listing all the rules whose resource or action the
+// policy does not define (it matches policy.ErrUnknownResource and
+// policy.ErrUnknownAction with errors.Is), nil when there is none, or,
+// when the rules could not be checked (no policy loaded yet:
+// policy.ErrUnavailable), that error wrapped. Call it at start-up so a
+// misspelt resource or action stops the deploy instead of denying every
+// request to its route.
+func (t *RouteTable) Validate(p interface {
+	Validate(resourceID, action string) error
+}) error {
+	return routeguard.Validate(p, t.entries)
 }

@@ -19,26 +19,28 @@ import (
 // and the roles that granted the check.
 func echo(w http.ResponseWriter, r *http.Request) {
 	roles := ""
-	if v := middleware.VerdictFrom(r.Context()); v != nil {
+	a, signedIn := middleware.FromContext(r.Context())
+	if signedIn && a.Verdict != nil {
+		v := a.Verdict
 		roles = strings.Join(v.GrantingRoles, ",")
 	}
-	fmt.Fprintf(w, "pattern=%s user=%t id=%s roles=%s", r.Pattern, middleware.UserID(r.Context()) != "", r.PathValue("id"), roles)
+	fmt.Fprintf(w, "pattern=%s user=%t id=%s roles=%s", r.Pattern, signedIn, r.PathValue("id"), roles)
 }
 
 // documentRules covers every pattern of documentMux but GET /forgotten.
 func documentRules() nethttp.Rules {
 	return nethttp.Rules{
-		"GET /healthz":                    nethttp.Public(),
-		"GET /me":                         nethttp.Authenticated(),
-		"GET /feed":                       nethttp.Optional(),
-		"GET /documents":                  nethttp.Require("documents", "read"),
-		"POST /documents":                 nethttp.Require("documents", "create"),
-		"GET /documents/{id}":             nethttp.Require("documents", "read"),
-		"DELETE /documents/{id}":          nethttp.Require("documents", "delete"),
-		"/admin/":                         nethttp.Require("documents", "update"),
-		"GET /teams/{team}/files/{id...}": nethttp.Require("documents", "read"),
-		"GET /static/":                    nethttp.Public(),
-		"GET example.com/documents/{id}":  nethttp.Require("documents", "delete"),
+		"GET /healthz":                    middleware.Public(),
+		"GET /me":                         middleware.Authenticated(),
+		"GET /feed":                       middleware.Optional(),
+		"GET /documents":                  middleware.Permission("documents", "read"),
+		"POST /documents":                 middleware.Permission("documents", "create"),
+		"GET /documents/{id}":             middleware.Permission("documents", "read"),
+		"DELETE /documents/{id}":          middleware.Permission("documents", "delete"),
+		"/admin/":                         middleware.Permission("documents", "update"),
+		"GET /teams/{team}/files/{id...}": middleware.Permission("documents", "read"),
+		"GET /static/":                    middleware.Public(),
+		"GET example.com/documents/{id}":  middleware.Permission("documents", "delete"),
 	}
 }
 
@@ -183,12 +185,12 @@ func TestRouteTableAllowUnmapped(t *testing.T) {
 func TestNewRefusesBadConfig(t *testing.T) {
 	f := routertest.New(t)
 	for name, cfg := range map[string]nethttp.Config{
-		"no authenticator":       {Rules: nethttp.Rules{"/": nethttp.Public()}},
+		"no authenticator":       {Rules: nethttp.Rules{"/": middleware.Public()}},
 		"no rules":               {Authenticator: f.Auth},
 		"zero rule":              {Authenticator: f.Auth, Rules: nethttp.Rules{"GET /x": {}}},
-		"require without action": {Authenticator: f.Auth, Rules: nethttp.Rules{"GET /x": nethttp.Require("documents", "")}},
-		"not a pattern":          {Authenticator: f.Auth, Rules: nethttp.Rules{"GET": nethttp.Public()}},
-		"padded pattern":         {Authenticator: f.Auth, Rules: nethttp.Rules{" GET /x": nethttp.Public()}},
+		"require without action": {Authenticator: f.Auth, Rules: nethttp.Rules{"GET /x": middleware.Permission("documents", "")}},
+		"not a pattern":          {Authenticator: f.Auth, Rules: nethttp.Rules{"GET": middleware.Public()}},
+		"padded pattern":         {Authenticator: f.Auth, Rules: nethttp.Rules{" GET /x": middleware.Public()}},
 	} {
 		if _, err := nethttp.New(cfg); !errors.Is(err, nethttp.ErrInvalidConfig) {
 			t.Errorf("%s: New: %v, want ErrInvalidConfig", name, err)

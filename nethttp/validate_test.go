@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stytchmw/stytchmw/internal/routertest"
+	"github.com/stytchmw/stytchmw/middleware"
 	"github.com/stytchmw/stytchmw/nethttp"
 	"github.com/stytchmw/stytchmw/policy"
 	"github.com/stytchmw/stytchmw/stytchtest"
@@ -24,14 +25,14 @@ func TestValidate(t *testing.T) {
 	}
 
 	typos := documentRules()
-	typos["DELETE /documents/{id}"] = nethttp.Require("documents", "remove")
-	typos["/admin/"] = nethttp.Require("admin", "update")
+	typos["DELETE /documents/{id}"] = middleware.Permission("documents", "remove")
+	typos["/admin/"] = middleware.Permission("admin", "update")
 	err = newTable(t, nethttp.Config{Authenticator: f.Auth, Rules: typos}).Validate(cache)
 	var v *nethttp.ValidationError
 	if !errors.As(err, &v) {
 		t.Fatalf("Validate: %v, want a *ValidationError", err)
 	}
-	want := []nethttp.InvalidRule{
+	want := []struct{ Route, Resource, Action string }{
 		{Route: "/admin/", Resource: "admin", Action: "update"},
 		{Route: "DELETE /documents/{id}", Resource: "documents", Action: "remove"},
 	}
@@ -52,15 +53,16 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-// TestValidateRulesWithoutPolicy: rules cannot be checked while no policy
-// is loaded; that is an error, not a pass.
-func TestValidateRulesWithoutPolicy(t *testing.T) {
-	rules := map[string]nethttp.Rule{"GET /x": nethttp.Require("documents", "read")}
-	if err := nethttp.ValidateRules((*policy.Index)(nil), rules); !errors.Is(err, policy.ErrUnavailable) {
-		t.Errorf("ValidateRules with no policy: %v, want ErrUnavailable", err)
+// TestValidateWithoutPolicy: rules cannot be checked while no policy is
+// loaded; that is an error, not a pass.
+func TestValidateWithoutPolicy(t *testing.T) {
+	f := routertest.New(t)
+	table := newTable(t, nethttp.Config{Authenticator: f.Auth, Rules: nethttp.Rules{"GET /x": middleware.Permission("documents", "read")}})
+	if err := table.Validate((*policy.Index)(nil)); !errors.Is(err, policy.ErrUnavailable) {
+		t.Errorf("Validate with no policy: %v, want ErrUnavailable", err)
 	}
-	if err := nethttp.ValidateRules(nil, rules); err == nil {
-		t.Error("ValidateRules(nil) passed")
+	if err := table.Validate(nil); err == nil {
+		t.Error("Validate(nil) passed")
 	}
 	// Rules that check no permission need no policy.
 	p := stytchtest.DefaultPolicy()
@@ -68,7 +70,8 @@ func TestValidateRulesWithoutPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := nethttp.ValidateRules(x, map[string]nethttp.Rule{"/": nethttp.Public(), "/me": nethttp.Authenticated()}); err != nil {
-		t.Errorf("ValidateRules of rules without a permission: %v", err)
+	open := newTable(t, nethttp.Config{Authenticator: f.Auth, Rules: nethttp.Rules{"/": middleware.Public(), "/me": middleware.Authenticated()}})
+	if err := open.Validate(x); err != nil {
+		t.Errorf("Validate of rules without a permission: %v", err)
 	}
 }

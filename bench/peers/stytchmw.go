@@ -25,12 +25,12 @@ func newStytchMW(ctx context.Context, env Env) (*Subject, error) {
 		return nil, fmt.Errorf("stytchmw: %w", err)
 	}
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := middleware.SessionFrom(r.Context())
-		if s == nil {
+		a, ok := middleware.FromContext(r.Context())
+		if !ok {
 			reply(w, "", "")
 			return
 		}
-		reply(w, s.UserID, firstOf(s.Roles))
+		reply(w, a.Session.UserID, firstOf(a.Session.Roles))
 	})
-	return &Subject{Name: "stytchmw", Handler: auth.Handler(next), close: auth.Close}, nil
+	return &Subject{Name: "stytchmw", Handler: auth.Require(middleware.Authenticated())(next), close: auth.Close}, nil
 }

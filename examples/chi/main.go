@@ -14,6 +14,12 @@
 // sets middleware.Config.MaxTokenAge, and ADDR the listen address (default
 // 127.0.0.1:8080).
 //
+// This file is the whole stytchmw wiring: the Stytch client, the RBAC
+// policy, the Authenticator, the route table with its audit and
+// validation, and the server. The demo scaffolding (environment, embedded
+// emulator, banner, document store and handlers) is in
+// examples/internal/docsapi.
+//
 // Routes:
 //
 //	GET    /healthz          no authentication: 200 "ok"
@@ -28,13 +34,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	stytchchi "github.com/stytchmw/stytchmw/chi"
+	"github.com/stytchmw/stytchmw/client"
 	"github.com/stytchmw/stytchmw/examples/internal/docsapi"
+	"github.com/stytchmw/stytchmw/middleware"
+	"github.com/stytchmw/stytchmw/policy"
 )
 
 func main() { docsapi.Main("examples/chi", run) }
@@ -42,42 +53,82 @@ func main() { docsapi.Main("examples/chi", run) }
 // run serves the API until ctx is done (docsapi.Main cancels it on SIGINT
 // or SIGTERM). The banner goes to stdout, logs to stderr.
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
-	app, err := docsapi.Open(ctx, getenv, stderr)
+	// The demo: the environment, the embedded emulator when no project is
+	// given, the logger, the documents and their handlers.
+	demo, err := docsapi.Open(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	defer app.Close()
+	defer demo.Close()
+
+	// The Stytch API client.
+	stytch, err := client.New(demo.Stytch)
+	if err != nil {
+		return fmt.Errorf("the Stytch client: %w", err)
+	}
+
+	// The project's RBAC policy and the Authenticator. Neither fails when
+	// Stytch is unreachable: they keep fetching in the background, and
+	// requests that need them get 503 meanwhile.
+	startCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	rbac, err := policy.New(startCtx, policy.Config{Client: stytch, Logger: demo.Logger})
+	if err != nil {
+		return fmt.Errorf("RBAC policy: %w", err)
+	}
+	defer rbac.Close()
+	auth, err := middleware.New(startCtx, middleware.Config{
+		Client:        stytch,
+		Policy:        rbac,
+		MaxTokenAge:   demo.MaxTokenAge,
+		Now:           demo.Now,                    // the emulator's clock in the demo
+		RefreshCookie: &middleware.CookieOptions{}, // write refreshed JWTs back to the cookie
+		Logger:        demo.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("authenticator: %w", err)
+	}
+	defer auth.Close()
 
 	// One rule per route. A route registered below without a rule would be
 	// refused with 403, and the audit stops the start.
-	table, err := stytchchi.New(stytchchi.Config{Authenticator: app.Auth, Rules: stytchchi.Rules{
-		"GET /healthz":           stytchchi.Public(),
-		"GET /me":                stytchchi.Authenticated(),
-		"GET /documents":         stytchchi.Require("documents", "read"),
-		"POST /documents":        stytchchi.Require("documents", "create"),
-		"DELETE /documents/{id}": stytchchi.Require("documents", "delete"),
-		"POST /logout":           stytchchi.Authenticated(),
+	table, err := stytchchi.New(stytchchi.Config{Authenticator: auth, Rules: stytchchi.Rules{
+		"GET /healthz":           middleware.Public(),
+		"GET /me":                middleware.Authenticated(),
+		"GET /documents":         middleware.Permission("documents", "read"),
+		"POST /documents":        middleware.Permission("documents", "create"),
+		"DELETE /documents/{id}": middleware.Permission("documents", "delete"),
+		"POST /logout":           middleware.Authenticated(),
 	}})
 	if err != nil {
 		return err
 	}
 
 	// The table's router puts each route's rule in front of its handler.
+	api := demo.API(auth)
 	r := table.NewRouter()
-	r.Get("/healthz", app.Healthz)
-	r.Get("/me", app.Me)
+	r.Get("/healthz", api.Healthz)
+	r.Get("/me", api.Me)
 	r.Route("/documents", func(r chi.Router) {
-		r.Get("/", app.ListDocuments)
-		r.Post("/", app.CreateDocument)
-		r.Delete("/{id}", app.DeleteDocument)
+		r.Get("/", api.ListDocuments)
+		r.Post("/", api.CreateDocument)
+		r.Delete("/{id}", api.DeleteDocument)
 	})
-	r.Post("/logout", app.Logout)
+	r.Post("/logout", api.Logout)
 
+	// Refuse to start with a route without a rule, or with a rule the RBAC
+	// policy does not define (a typo that would deny every request). Before
+	// the policy is loaded the rules cannot be checked; every check fails
+	// closed with 503 until it is.
 	if err := table.Audit(r); err != nil {
 		return fmt.Errorf("refusing to start: %w", err)
 	}
-	if err := app.CheckRules(table); err != nil {
-		return err
+	switch err := table.Validate(rbac); {
+	case errors.Is(err, policy.ErrUnavailable):
+		demo.Logger.Warn("the RBAC policy is not loaded yet, so the routes' rules were not checked against it", "error", err)
+	case err != nil:
+		return fmt.Errorf("refusing to start: %w", err)
 	}
-	return app.Serve(ctx, "chi", r, stdout)
+
+	return demo.Serve(ctx, "chi", r, stdout)
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"go.uber.org/goleak"
 
-	stytchchi "github.com/stytchmw/stytchmw/chi"
 	"github.com/stytchmw/stytchmw/client"
 	"github.com/stytchmw/stytchmw/middleware"
 	"github.com/stytchmw/stytchmw/nethttp"
@@ -38,16 +37,16 @@ func newAuthenticator(ctx context.Context) (*middleware.Authenticator, error) {
 
 func chiRouter(auth *middleware.Authenticator) http.Handler {
 	r := chi.NewRouter()
-	r.With(auth.Handler).Get("/me", me) // any valid session
-	r.With(stytchchi.RequireAction(auth, "documents", "delete")).
+	r.With(auth.Require(middleware.Authenticated())).Get("/me", me) // any valid session
+	r.With(auth.Require(middleware.Permission("documents", "delete"))).
 		Delete("/documents/{id}", deleteDocument) // 401, 403, or the handler
 	return r
 }
 
 func serveMux(auth *middleware.Authenticator) (http.Handler, error) {
 	table, err := nethttp.New(nethttp.Config{Authenticator: auth, Rules: nethttp.Rules{
-		"GET /me":                nethttp.Authenticated(),
-		"DELETE /documents/{id}": nethttp.Require("documents", "delete"),
+		"GET /me":                middleware.Authenticated(),
+		"DELETE /documents/{id}": middleware.Permission("documents", "delete"),
 	}})
 	if err != nil {
 		return nil, err
@@ -62,7 +61,8 @@ func serveMux(auth *middleware.Authenticator) (http.Handler, error) {
 }
 
 func me(w http.ResponseWriter, r *http.Request) {
-	fmt.Fprintln(w, "hello", middleware.UserID(r.Context()))
+	auth, _ := middleware.FromContext(r.Context())
+	fmt.Fprintln(w, "hello", auth.Session.UserID)
 }
 
 func TestEditorCannotDelete(t *testing.T) {

@@ -59,8 +59,8 @@ func newStack(ctx context.Context, mode string, sessions int) (*stack, error) {
 			s.Close()
 			return nil, err
 		}
-		s.handler = s.auth.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if middleware.UserID(r.Context()) == "" {
+		s.handler = s.auth.Require(middleware.Authenticated())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, ok := middleware.FromContext(r.Context()); !ok {
 				w.WriteHeader(http.StatusInternalServerError)
 				return
 			}

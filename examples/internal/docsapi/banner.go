@@ -5,7 +5,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
+	"github.com/stytchmw/stytchmw/client"
 	"github.com/stytchmw/stytchmw/middleware"
 )
 
@@ -38,7 +40,7 @@ type command struct {
 
 // commands lists the banner's commands: every route, and every outcome a
 // curl user can see without tampering with a token.
-func (a *App) commands() []command {
+func (a *Demo) commands() []command {
 	return []command{
 		{http.MethodGet, "/healthz", noCredential, "", http.StatusOK, "no authentication"},
 		{http.MethodGet, "/me", noCredential, "", http.StatusUnauthorized, "no credential: the middleware's JSON error"},
@@ -53,16 +55,20 @@ func (a *App) commands() []command {
 
 // jwtVerification says how a fresh session JWT is verified under the
 // configured MaxTokenAge.
-func (a *App) jwtVerification() string {
+func (a *Demo) jwtVerification() string {
 	switch age := a.cfg.MaxTokenAge; {
-	case age == nil:
+	case age == 0:
 		return "verified locally (no call to Stytch)"
-	case *age == 0:
+	case age < time.Second:
 		return "verified by Stytch (STYTCH_MAX_TOKEN_AGE=0s)"
 	default:
-		return fmt.Sprintf("verified locally until it is %s old, then by Stytch", *age)
+		return fmt.Sprintf("verified locally until it is %s old, then by Stytch", age)
 	}
 }
+
+// sessionTokenCacheTTL is middleware.Tuning.SessionTokenCacheTTL's
+// default, which the demo keeps.
+const sessionTokenCacheTTL = 30 * time.Second
 
 // curl spells c as a curl command against baseURL.
 func (c command) curl(baseURL string) string {
@@ -88,7 +94,7 @@ func (c command) curl(baseURL string) string {
 
 // printBanner tells the user where the API listens, which Stytch it uses,
 // the demo credentials (embedded mode) and commands to try.
-func (a *App) printBanner(w io.Writer, name, baseURL string) error {
+func (a *Demo) printBanner(w io.Writer, name, baseURL string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Documents API (%s) listening on %s\n\n", name, baseURL)
 	if a.demo != nil {
@@ -102,7 +108,11 @@ func (a *App) printBanner(w io.Writer, name, baseURL string) error {
 		fmt.Fprintf(&b, "export %s='%s'\n", jwtVar, a.demo.grant.SessionJWT)
 		fmt.Fprintf(&b, "export %s='%s'\n\n", tokenVar, a.demo.grant.SessionToken)
 	} else {
-		fmt.Fprintf(&b, "Stytch: project %s at %s\n", a.cfg.Stytch.ProjectID, a.Client.BaseURL())
+		base := a.cfg.Stytch.BaseURL
+		if c, err := client.New(a.cfg.Stytch); err == nil {
+			base = c.BaseURL() // the default for the project when unset
+		}
+		fmt.Fprintf(&b, "Stytch: project %s at %s\n", a.cfg.Stytch.ProjectID, base)
 		b.WriteString("Sign a user in with your frontend, then export its session JWT and token (the\n")
 		b.WriteString("stytch_session_jwt and stytch_session cookies). The statuses below are a user's\n")
 		fmt.Fprintf(&b, "whose role is %q.\n\n", DemoRole)
@@ -117,7 +127,7 @@ func (a *App) printBanner(w io.Writer, name, baseURL string) error {
 		"the same project still accepts the JWT until its exp (5 minutes at most) or until it is\n"+
 		"STYTCH_MAX_TOKEN_AGE old, whichever is sooner (0s: never), and the opaque token for at most\n"+
 		"%s, the middleware's session-token cache TTL.\n",
-		middleware.DefaultSessionTokenCacheTTL)
+		sessionTokenCacheTTL)
 	b.WriteString(ReadyLine + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -34,10 +34,10 @@ type Config struct {
 	// stytchtest emulator of their own. (client.Config never prints its
 	// secret.)
 	Stytch client.Config
-	// MaxTokenAge is middleware.Config.MaxTokenAge: nil when
-	// STYTCH_MAX_TOKEN_AGE is unset (a JWT is trusted until its exp), 0 for
-	// "0s" (every request is authenticated with Stytch).
-	MaxTokenAge *time.Duration
+	// MaxTokenAge is middleware.Config.MaxTokenAge: 0 when
+	// STYTCH_MAX_TOKEN_AGE is unset (a JWT is trusted until its exp), and
+	// below one second for "0s" (every JWT is authenticated with Stytch).
+	MaxTokenAge time.Duration
 	// Addr is the address to listen on.
 	Addr string
 }
@@ -81,7 +81,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		if d < 0 {
 			return Config{}, fmt.Errorf("%w: %s must not be negative", ErrConfig, EnvMaxTokenAge)
 		}
-		cfg.MaxTokenAge = &d
+		// The variable's "0s" means "always ask Stytch"; the middleware's
+		// 0 means "no limit", and any age below iat's one-second
+		// resolution means "always".
+		cfg.MaxTokenAge = max(d, time.Nanosecond)
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr

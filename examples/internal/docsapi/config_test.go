@@ -15,22 +15,21 @@ func env(m map[string]string) func(string) string {
 }
 
 func TestLoadConfig(t *testing.T) {
-	minute, zero := time.Minute, time.Duration(0)
 	tests := []struct {
 		name        string
 		env         map[string]string
 		embedded    bool
 		baseURL     string
-		maxTokenAge *time.Duration
+		maxTokenAge time.Duration
 		addr        string
 	}{
-		{"empty: embedded emulator", nil, true, "", nil, docsapi.DefaultAddr},
-		{"project", map[string]string{"STYTCH_PROJECT_ID": "project-test-1", "STYTCH_SECRET": "s"}, false, "", nil, docsapi.DefaultAddr},
+		{"empty: embedded emulator", nil, true, "", 0, docsapi.DefaultAddr},
+		{"project", map[string]string{"STYTCH_PROJECT_ID": "project-test-1", "STYTCH_SECRET": "s"}, false, "", 0, docsapi.DefaultAddr},
 		{"project and API URL", map[string]string{"STYTCH_PROJECT_ID": "project-test-1", "STYTCH_SECRET": "s",
-			"STYTCH_API_URL": "https://login.example.com"}, false, "https://login.example.com", nil, docsapi.DefaultAddr},
-		{"max token age 0s", map[string]string{"STYTCH_MAX_TOKEN_AGE": "0s"}, true, "", &zero, docsapi.DefaultAddr},
-		{"max token age 1m, blanks trimmed", map[string]string{"STYTCH_MAX_TOKEN_AGE": " 1m "}, true, "", &minute, docsapi.DefaultAddr},
-		{"ADDR", map[string]string{"ADDR": ":9090"}, true, "", nil, ":9090"},
+			"STYTCH_API_URL": "https://login.example.com"}, false, "https://login.example.com", 0, docsapi.DefaultAddr},
+		{"max token age 0s", map[string]string{"STYTCH_MAX_TOKEN_AGE": "0s"}, true, "", time.Nanosecond, docsapi.DefaultAddr},
+		{"max token age 1m, blanks trimmed", map[string]string{"STYTCH_MAX_TOKEN_AGE": " 1m "}, true, "", time.Minute, docsapi.DefaultAddr},
+		{"ADDR", map[string]string{"ADDR": ":9090"}, true, "", 0, ":9090"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,11 +41,8 @@ func TestLoadConfig(t *testing.T) {
 				t.Errorf("LoadConfig = embedded %v, base URL %q, addr %q; want %v, %q, %q",
 					cfg.Embedded(), cfg.Stytch.BaseURL, cfg.Addr, tt.embedded, tt.baseURL, tt.addr)
 			}
-			switch {
-			case (cfg.MaxTokenAge == nil) != (tt.maxTokenAge == nil):
-				t.Errorf("MaxTokenAge = %v, want %v", cfg.MaxTokenAge, tt.maxTokenAge)
-			case cfg.MaxTokenAge != nil && *cfg.MaxTokenAge != *tt.maxTokenAge:
-				t.Errorf("MaxTokenAge = %s, want %s", *cfg.MaxTokenAge, *tt.maxTokenAge)
+			if cfg.MaxTokenAge != tt.maxTokenAge {
+				t.Errorf("MaxTokenAge = %s, want %s", cfg.MaxTokenAge, tt.maxTokenAge)
 			}
 		})
 	}
@@ -86,6 +82,6 @@ func ExampleLoadConfig() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(cfg.Embedded(), *cfg.MaxTokenAge, cfg.Addr)
-	// Output: true 0s 127.0.0.1:8080
+	fmt.Println(cfg.Embedded(), cfg.MaxTokenAge, cfg.Addr)
+	// Output: true 1ns 127.0.0.1:8080
 }

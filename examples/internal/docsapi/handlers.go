@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -13,16 +14,27 @@ import (
 	"github.com/stytchmw/stytchmw/middleware"
 )
 
-// The handlers below run behind the router's authorization rules (see
-// examples/chi and examples/nethttp): they read the session the middleware
-// put in the request's context and never look at credentials themselves.
+// API is the documents API's handlers. They run behind the router's
+// authorization rules (see examples/chi and examples/nethttp): they read
+// the session the middleware put in the request's context and never look
+// at credentials themselves.
+type API struct {
+	auth   *middleware.Authenticator
+	store  *docstore.Store
+	logger *slog.Logger
+}
+
+// API returns the handlers, which log out through auth.
+func (d *Demo) API(auth *middleware.Authenticator) *API {
+	return &API{auth: auth, store: d.store, logger: d.Logger}
+}
 
 // maxRequestBody bounds a POST /documents body: the largest document, JSON
 // escaped (\uXXXX is 6 bytes per byte at worst), fits.
 const maxRequestBody = 8 * (docstore.MaxTitleBytes + docstore.MaxBodyBytes)
 
 // Healthz answers 200 "ok": the route needs no authentication.
-func (a *App) Healthz(w http.ResponseWriter, _ *http.Request) {
+func (a *API) Healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, "ok\n")
 }
@@ -41,7 +53,7 @@ type Me struct {
 }
 
 // Me answers the request's session.
-func (a *App) Me(w http.ResponseWriter, r *http.Request) {
+func (a *API) Me(w http.ResponseWriter, r *http.Request) {
 	auth, ok := a.session(w, r)
 	if !ok {
 		return
@@ -67,8 +79,8 @@ type DocumentList struct {
 }
 
 // ListDocuments answers every document (documents:read).
-func (a *App) ListDocuments(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, DocumentList{Documents: a.Store.List()})
+func (a *API) ListDocuments(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, DocumentList{Documents: a.store.List()})
 }
 
 // NewDocument is the POST /documents request body.
@@ -79,7 +91,7 @@ type NewDocument struct {
 
 // CreateDocument stores a document owned by the session's user
 // (documents:create) and answers 201 with it and its Location.
-func (a *App) CreateDocument(w http.ResponseWriter, r *http.Request) {
+func (a *API) CreateDocument(w http.ResponseWriter, r *http.Request) {
 	auth, ok := a.session(w, r)
 	if !ok {
 		return
@@ -104,7 +116,7 @@ func (a *App) CreateDocument(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusBadRequest, "invalid_request_body", "The request body must hold one JSON object.")
 		return
 	}
-	doc, err := a.Store.Create(auth.Session.UserID, req.Title, req.Body)
+	doc, err := a.store.Create(auth.Session.UserID, req.Title, req.Body)
 	switch {
 	case errors.Is(err, docstore.ErrInvalid):
 		writeProblem(w, http.StatusBadRequest, "invalid_document", "A document needs a title of at most "+
@@ -123,8 +135,8 @@ func (a *App) CreateDocument(w http.ResponseWriter, r *http.Request) {
 
 // DeleteDocument deletes the document {id} (documents:delete): 204, or 404
 // when there is none. Both routers set the path value (chi since v5.1).
-func (a *App) DeleteDocument(w http.ResponseWriter, r *http.Request) {
-	if err := a.Store.Delete(r.PathValue("id")); err != nil {
+func (a *API) DeleteDocument(w http.ResponseWriter, r *http.Request) {
+	if err := a.store.Delete(r.PathValue("id")); err != nil {
 		writeProblem(w, http.StatusNotFound, "document_not_found", "There is no document with this id.")
 		return
 	}
@@ -136,14 +148,14 @@ func (a *App) DeleteDocument(w http.ResponseWriter, r *http.Request) {
 // once, and clears the session cookies: 204. A session Stytch no longer
 // knows is already logged out. When Stytch cannot be reached the session
 // is not revoked: 503, and the cookies stay, so the user can try again.
-func (a *App) Logout(w http.ResponseWriter, r *http.Request) {
+func (a *API) Logout(w http.ResponseWriter, r *http.Request) {
 	auth, ok := a.session(w, r)
 	if !ok {
 		return
 	}
-	if err := a.Auth.Revoke(r.Context(), auth); err != nil {
+	if err := a.auth.Revoke(r.Context(), auth); err != nil {
 		a.logger.WarnContext(r.Context(), "logout: Stytch did not revoke the session", "session_id", auth.Session.SessionID, "error", err)
-		middleware.WriteError(w, r, middleware.StatusOf(err), err)
+		middleware.WriteError(w, r, middleware.CodeOf(err).Status(), err)
 		return
 	}
 	for _, name := range []string{middleware.DefaultJWTCookie, middleware.DefaultTokenCookie} {
@@ -158,7 +170,7 @@ func (a *App) Logout(w http.ResponseWriter, r *http.Request) {
 // session returns the request's Auth record. The routes' rules guarantee
 // one; without it (a route wired without its rule) the request is refused
 // with the middleware's 401 rather than served anonymously.
-func (a *App) session(w http.ResponseWriter, r *http.Request) (*middleware.Auth, bool) {
+func (a *API) session(w http.ResponseWriter, r *http.Request) (*middleware.Auth, bool) {
 	auth, ok := middleware.FromContext(r.Context())
 	if !ok || auth.Session == nil {
 		middleware.WriteError(w, r, http.StatusUnauthorized, middleware.ErrNoCredential)

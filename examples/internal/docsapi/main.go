@@ -28,9 +28,9 @@ func Main(name string, run RunFunc) {
 	}
 }
 
-// Open reads the configuration through getenv and starts the App (see
+// Open reads the configuration through getenv and starts the Demo (see
 // LoadConfig and Start): what every example's run does first.
-func Open(ctx context.Context, getenv func(string) string, logOutput io.Writer) (*App, error) {
+func Open(ctx context.Context, getenv func(string) string, logOutput io.Writer) (*Demo, error) {
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		return nil, err

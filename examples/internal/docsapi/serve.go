@@ -26,7 +26,7 @@ const (
 // done; then it shuts the server down gracefully, letting the requests in
 // progress finish for up to 10 seconds. It returns nil after a shutdown
 // asked for through ctx.
-func (a *App) Serve(ctx context.Context, name string, h http.Handler, stdout io.Writer) error {
+func (a *Demo) Serve(ctx context.Context, name string, h http.Handler, stdout io.Writer) error {
 	l, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("docsapi: listen: %w", err)
@@ -38,7 +38,7 @@ func (a *App) Serve(ctx context.Context, name string, h http.Handler, stdout io.
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
 	}
 	if err := a.printBanner(stdout, name, baseURL(l.Addr())); err != nil {
 		_ = l.Close()

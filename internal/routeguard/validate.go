@@ -1,4 +1,4 @@
-package nethttp
+package routeguard
 
 import (
 	"errors"
@@ -9,13 +9,13 @@ import (
 	"github.com/stytchmw/stytchmw/policy"
 )
 
-// PolicyValidator says whether the RBAC policy defines an action on a
-// resource: *policy.Cache and *policy.Index satisfy it.
-type PolicyValidator interface {
+// Policy says whether the RBAC policy defines an action on a resource:
+// *policy.Cache and *policy.Index satisfy it.
+type Policy interface {
 	Validate(resourceID, action string) error
 }
 
-// InvalidRule is a Require rule naming a resource or an action the policy
+// InvalidRule is a Permission rule naming a resource or an action the policy
 // does not define.
 type InvalidRule struct {
 	// Route is the rule's key in its table.
@@ -40,7 +40,7 @@ type ValidationError struct {
 func (e *ValidationError) Error() string {
 	parts := make([]string, len(e.Rules))
 	for i, r := range e.Rules {
-		parts[i] = fmt.Sprintf("%s (require %s:%s): %v", r.Route, r.Resource, r.Action, r.Err)
+		parts[i] = fmt.Sprintf("%s (permission %s:%s): %v", r.Route, r.Resource, r.Action, r.Err)
 	}
 	return fmt.Sprintf("stytchmw: %d rule(s) name what the RBAC policy does not define: %s",
 		len(e.Rules), strings.Join(parts, "; "))
@@ -55,29 +55,28 @@ func (e *ValidationError) Unwrap() []error {
 	return errs
 }
 
-// ValidateRules checks every Require rule of rules (keyed by route) against
-// the policy. It returns a *ValidationError listing all the rules whose
-// resource or action the policy does not define, nil when there is none,
-// or, at the first other error (no policy loaded yet: policy.ErrUnavailable),
-// that error wrapped: the rules could not be checked. The route tables'
-// Validate methods call it.
-func ValidateRules(p PolicyValidator, rules map[string]Rule) error {
+// Validate checks every Permission rule of a table against the policy. It
+// returns a *ValidationError listing all the rules whose resource or action
+// the policy does not define, nil when there is none, or, at the first
+// other error (no policy loaded yet: policy.ErrUnavailable), that error
+// wrapped: the rules could not be checked.
+func Validate[K comparable, R any](p Policy, entries map[K]*Entry[R]) error {
 	if p == nil {
 		return errors.New("stytchmw: no policy to validate the rules against")
 	}
 	var invalid []InvalidRule
-	for route, rule := range rules {
-		resource, action, ok := rule.Permission()
-		if !ok {
+	for _, e := range entries {
+		resource, action := e.Spec.Resource, e.Spec.Action
+		if resource == "" {
 			continue
 		}
 		err := p.Validate(resource, action)
 		switch {
 		case err == nil:
 		case errors.Is(err, policy.ErrUnknownResource), errors.Is(err, policy.ErrUnknownAction):
-			invalid = append(invalid, InvalidRule{Route: route, Resource: resource, Action: action, Err: err})
+			invalid = append(invalid, InvalidRule{Route: e.Key, Resource: resource, Action: action, Err: err})
 		default:
-			return fmt.Errorf("stytchmw: cannot validate rule %q (require %s:%s): %w", route, resource, action, err)
+			return fmt.Errorf("stytchmw: cannot validate rule %q (permission %s:%s): %w", e.Key, resource, action, err)
 		}
 	}
 	if len(invalid) == 0 {
@@ -85,12 +84,4 @@ func ValidateRules(p PolicyValidator, rules map[string]Rule) error {
 	}
 	slices.SortFunc(invalid, func(a, b InvalidRule) int { return strings.Compare(a.Route, b.Route) })
 	return &ValidationError{Rules: invalid}
-}
-
-// Validate checks every Require rule of the table against the policy (the
-// *policy.Cache the Authenticator uses, once loaded): see ValidateRules.
-// Call it at start-up so a misspelt resource or action stops the deploy
-// instead of denying every request to its route.
-func (t *RouteTable) Validate(p PolicyValidator) error {
-	return ValidateRules(p, t.rules)
 }
