@@ -3,6 +3,7 @@ module github.com/stytchmw/stytchmw
 go 1.26.0
 
 require (
+	connectrpc.com/connect v1.21.1
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/lestrrat-go/jwx/v2 v2.1.7
 	github.com/redis/go-redis/v9 v9.23.0
