@@ -111,8 +111,12 @@ var errNoBearerToken = errors.New(`authorization header has the Bearer scheme bu
 var errBearerSeparator = errors.New(`authorization header's Bearer scheme is not followed by a space`)
 var errCredentialChars = errors.New(`credential holds characters no session JWT or token holds`)
 
-func bearerToken(r *http.Request) (string, error) {
-	values := r.Header["Authorization"]
+func bearerToken(r *http.Request) (string, error) { return parseBearer(r.Header["Authorization"]) }
+
+// parseBearer reads the token of the Bearer credential among the values of
+// an Authorization header (or of gRPC's authorization metadata), as
+// BearerSource documents.
+func parseBearer(values []string) (string, error) {
 	switch {
 	case len(values) == 0:
 		return "", nil

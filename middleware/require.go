@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -69,12 +70,7 @@ func (a *Authenticator) refuseAll(cause error) http.Handler {
 
 // requirePermission is Require of Permission(resource, action).
 func (a *Authenticator) requirePermission(resource, action string) func(http.Handler) http.Handler {
-	if pc, err := a.policyCache(); err == nil {
-		if err := pc.Validate(resource, action); err != nil && !errors.Is(err, policy.ErrUnavailable) {
-			a.logger.Warn("stytchmw: a Permission rule names something the RBAC policy does not define; every check will be denied",
-				slog.String("resource", resource), slog.String("action", action), slog.String("reason", err.Error()))
-		}
-	}
+	a.preparePermission(resource, action)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := a.startTimer()
@@ -96,6 +92,18 @@ func (a *Authenticator) requirePermission(resource, action string) func(http.Han
 			at.auth.Verdict = verdict
 			next.ServeHTTP(w, r.WithContext(a.withAuth(r.Context(), at.auth)))
 		})
+	}
+}
+
+// preparePermission sets up a Permission rule once, when it is put on a
+// route: it loads the policy (see Require) and warns about a resource or
+// action the policy does not define.
+func (a *Authenticator) preparePermission(resource, action string) {
+	if pc, err := a.policyCache(); err == nil {
+		if err := pc.Validate(resource, action); err != nil && !errors.Is(err, policy.ErrUnavailable) {
+			a.logger.Warn("stytchmw: a Permission rule names something the RBAC policy does not define; every check will be denied",
+				slog.String("resource", resource), slog.String("action", action), slog.String("reason", err.Error()))
+		}
 	}
 }
 
@@ -145,7 +153,12 @@ func (a *Authenticator) accepted(w http.ResponseWriter, r *http.Request, start t
 	if at.refreshed && a.cookie.appliesTo(at.source) {
 		a.cookie.write(w, at.auth.JWT, at.auth.Session.ExpiresAt)
 	}
-	a.observe(r.Context(), start, Observation{
+	a.observeAccepted(r.Context(), start, at)
+}
+
+// observeAccepted observes an established session.
+func (a *Authenticator) observeAccepted(ctx context.Context, start time.Time, at *attempt) {
+	a.observe(ctx, start, Observation{
 		Outcome:      OutcomeAuthenticated,
 		Verification: at.auth.Verified,
 		Source:       at.auth.Source,
@@ -155,14 +168,19 @@ func (a *Authenticator) accepted(w http.ResponseWriter, r *http.Request, start t
 
 // refuse logs, observes and answers a refused request.
 func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, start time.Time, at attempt, err error) {
+	a.refused(r.Context(), start, at, err)
+	a.errorHandler(w, r, CodeOf(err).Status(), err)
+}
+
+// refused logs and observes a refusal.
+func (a *Authenticator) refused(ctx context.Context, start time.Time, at attempt, err error) {
 	source := at.sourceName()
-	a.logRefusal(r.Context(), err, source, at.token)
-	a.observe(r.Context(), start, Observation{
+	a.logRefusal(ctx, err, source, at.token)
+	a.observe(ctx, start, Observation{
 		Outcome:      outcomeOf(err),
 		Code:         CodeOf(err),
 		Verification: at.auth.Verified,
 		Source:       source,
 		Cached:       at.cached,
 	})
-	a.errorHandler(w, r, CodeOf(err).Status(), err)
 }
