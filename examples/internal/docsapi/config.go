@@ -64,7 +64,7 @@ func (c Config) Embedded() bool { return c.Stytch.ProjectID == "" }
 func LoadConfig(getenv func(string) string) (Config, error) {
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
 	cfg := Config{
-		Stytch: client.Config{ProjectID: get(EnvProjectID), Secret: get(EnvSecret), BaseURL: get(EnvAPIURL)},
+		Stytch:   client.Config{ProjectID: get(EnvProjectID), Secret: get(EnvSecret), BaseURL: get(EnvAPIURL)},
 		Addr:     get(EnvAddr),
 		RedisURL: get(EnvRedisURL),
 	}
