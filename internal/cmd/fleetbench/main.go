@@ -5,12 +5,13 @@
 //   - propagation: the time from Revoke returning on one replica to the
 //     session's JWT being refused by each of the two others (p50, p99, max
 //     over -revocations revocations, each polled by its own goroutine);
-//
 //   - Stytch calls: sessions/authenticate calls, counted by the emulator,
 //     for -tokens opaque tokens each sent to the 3 replicas in turn, with
 //     and without fleet mode.
 //
-//     go run ./internal/cmd/fleetbench [-revocations 200] [-tokens 50] [-redis-server /usr/bin/redis-server]
+// Run it with:
+//
+//	go run ./internal/cmd/fleetbench [-revocations 200] [-tokens 50] [-redis-server /usr/bin/redis-server]
 //
 // It is a measurement, not a test: it prints figures and fails only when
 // something does not work at all.
