@@ -87,7 +87,9 @@ func (a *Authenticator) startTimer() time.Time {
 }
 
 func (a *Authenticator) observe(ctx context.Context, start time.Time, o Observation) {
-	o.FleetDown = a.fleetDown(ctx) // logs a change even without an observer
+	if a.fleet != nil {
+		o.FleetDown = a.fleetDown(ctx) // logs a change even without an observer
+	}
 	if a.observer == nil {
 		return
 	}
