@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/stytchmw/stytchmw/client"
+	"github.com/stytchmw/stytchmw/fleet"
 	"github.com/stytchmw/stytchmw/internal/jwks"
 	"github.com/stytchmw/stytchmw/internal/jwtverify"
 	"github.com/stytchmw/stytchmw/policy"
@@ -45,6 +46,14 @@ type Authenticator struct {
 	maxRemote      int64
 	tokens         *sessionTokenCache
 	revoked        *revokedSessions
+	users          *loggedOutUsers
+
+	// Fleet mode (fleet.go): nil fleet in a single process.
+	fleet        fleet.Store
+	fleetOutage  FleetOutage
+	answerTTL    time.Duration // how long a remote answer is reused; 0: never
+	unsubscribe  func()
+	fleetWasDown atomic.Bool // the feed's state last seen, to log changes
 
 	policy       *policy.Cache // Config.Policy, not ours to close
 	policyOnce   sync.Once
@@ -94,11 +103,15 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		errorHandler:       s.errorHandler,
 		logger:             s.logger,
 		observer:           cfg.Observer,
+		fleet:              cfg.Fleet,
+		fleetOutage:        cfg.FleetOutage,
+		answerTTL:          s.tokenTTL,
 	}
 	if s.tokenTTL > 0 {
 		a.tokens = newSessionTokenCache(s.tokenTTL, s.tokenCacheSize, a.now)
 	}
 	a.revoked = newRevokedSessions(s.revokedSize, a.now)
+	a.users = newLoggedOutUsers(s.revokedSize, a.now)
 
 	keys, err := jwks.New(ctx, jwks.Config{
 		URL:                jwksURL(cfg.Client),
@@ -129,6 +142,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	}
 	a.keys, a.verifier = keys, verifier
 	a.base, a.cancel = context.WithCancel(context.Background())
+	a.startFleet(ctx)
 	return a, nil
 }
 
@@ -184,7 +198,8 @@ func (a *Authenticator) checkOpen() error {
 
 // Close stops everything the Authenticator started: remote calls in flight
 // are cancelled and waited for, the JWKS refresher stops, and a policy
-// cache it created is closed (one passed in Config.Policy is left open).
+// cache it created is closed (one passed in Config.Policy is left open), and
+// it stops receiving the fleet's revocations (Config.Fleet is left open).
 // Every request that arrives afterwards, and every AuthenticateJWT,
 // AuthenticateJWTLocal, Authorize or Revoke call, is refused with
 // ErrUnavailable (503), even one with a JWT the keys still held would
@@ -195,6 +210,9 @@ func (a *Authenticator) Close() error {
 		a.closed.Store(true)
 		ownPolicy := a.ownPolicy
 		a.mu.Unlock()
+		if a.unsubscribe != nil {
+			a.unsubscribe()
+		}
 		a.cancel()
 		a.inflight.Wait()
 		errs := []error{a.keys.Close()}

@@ -185,7 +185,7 @@ func BenchmarkSessionTokenCacheEntry(b *testing.B) {
 		runtime.ReadMemStats(&before)
 		b.StartTimer()
 		for _, tok := range tokens {
-			if _, _, err := e.auth.authenticateRemote(context.Background(), SessionToken, tok); err != nil {
+			if _, _, err := e.auth.authenticateRemote(context.Background(), SessionToken, tok, 0); err != nil {
 				b.Fatal(err)
 			}
 		}

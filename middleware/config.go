@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stytchmw/stytchmw/client"
+	"github.com/stytchmw/stytchmw/fleet"
 	"github.com/stytchmw/stytchmw/policy"
 )
 
@@ -77,6 +78,20 @@ type Config struct {
 	Logger *slog.Logger
 	// Observer, when set, receives every decision for metrics.
 	Observer Observer
+
+	// Fleet, when set, makes the Authenticator one replica of a fleet
+	// that shares revocations and Stytch's answers through the store
+	// (fleet/redisfleet on Redis): a session revoked on any replica is
+	// refused on every one within milliseconds, and Stytch is asked about
+	// a credential about once for the whole fleet. Default nil: a single
+	// process, which sees revocations made elsewhere only through Stytch.
+	// The store is shared, not owned: Close does not close it. See
+	// fleet.go and README's "Running a fleet".
+	Fleet fleet.Store
+	// FleetOutage says what a replica does while the fleet's feed is not
+	// live (default FleetOutageLocal: serve as a single process would,
+	// and report it). Ignored without Fleet.
+	FleetOutage FleetOutage
 
 	// Tuning holds the bounds, cache sizes and intervals; its zero value is
 	// the defaults, which suit most services.
@@ -177,6 +192,9 @@ type settings struct {
 func (cfg *Config) check() (settings, error) {
 	if cfg.Client == nil {
 		return settings{}, fmt.Errorf("%w: Client is required", ErrInvalidConfig)
+	}
+	if cfg.FleetOutage > FleetOutageRemote {
+		return settings{}, fmt.Errorf("%w: FleetOutage %d is not one of FleetOutageLocal, FleetOutageRemote", ErrInvalidConfig, cfg.FleetOutage)
 	}
 	tu := cfg.Tuning
 	for _, f := range []struct {

@@ -58,7 +58,9 @@
 // issued, whichever is sooner, plus ClockTolerance. A revoked session's
 // opaque token keeps passing for at most Tuning.SessionTokenCacheTTL (30 s by
 // default) after Stytch last confirmed it. These bounds hold for every
-// other Authenticator after a Revoke too, other processes included.
+// other Authenticator after a Revoke too, other processes included,
+// unless they share a fleet (Config.Fleet): then Revoke and RevokeUser
+// reach every replica within milliseconds (see fleet.go).
 //
 // # Failures
 //

@@ -60,8 +60,13 @@ type Observation struct {
 	Verification Verification
 	// Source is the Name of the credential's Source, empty when none.
 	Source string
-	// Cached is true when a remote answer came from the session-token cache.
+	// Cached is true when a remote answer came from the session-token cache
+	// or, in fleet mode, from an answer another replica shared.
 	Cached bool
+	// FleetDown is true when the decision was made in fleet mode while the
+	// fleet's feed was not live: revocations made on other replicas may
+	// not have been seen (see Config.FleetOutage).
+	FleetDown bool
 	// Duration is the time the decision took, measured with the wall clock
 	// (not Config.Now).
 	Duration time.Duration
@@ -82,6 +87,9 @@ func (a *Authenticator) startTimer() time.Time {
 }
 
 func (a *Authenticator) observe(ctx context.Context, start time.Time, o Observation) {
+	if a.fleet != nil {
+		o.FleetDown = a.fleetDown(ctx) // logs a change even without an observer
+	}
 	if a.observer == nil {
 		return
 	}

@@ -50,26 +50,38 @@ type remoteSession struct {
 }
 
 // authenticateRemote asks Stytch about a credential, through the cache (for
-// opaque tokens) and the coalescing group. cached reports a cache hit.
-func (a *Authenticator) authenticateRemote(ctx context.Context, kind CredentialKind, token string) (rs *remoteSession, cached bool, err error) {
+// opaque tokens), the fleet's shared answers (in fleet mode) and the
+// coalescing group. cached reports an answer from a cache, local or
+// shared. age is the MaxTokenAge in force, which bounds how long an answer
+// for a JWT may be shared.
+func (a *Authenticator) authenticateRemote(ctx context.Context, kind CredentialKind, token string, age tokenAge) (rs *remoteSession, cached bool, err error) {
 	sum := sha256.Sum256([]byte(token))
-	if kind == SessionToken && a.tokens != nil {
+	if kind == SessionToken && a.tokens != nil && !a.askStytchForAll(ctx) {
 		if rs, ok := a.tokens.get(sum); ok {
 			return rs, true, nil
 		}
 	}
-	ch := a.remote.DoChan(remoteKey(kind, sum), func() (any, error) {
-		return a.callAuthenticate(ctx, kind, token, sum)
+	key := remoteKey(kind, sum)
+	ch := a.remote.DoChan(key, func() (any, error) {
+		return a.callAuthenticate(ctx, kind, token, sum, age)
 	})
 	select {
 	case res := <-ch:
 		if res.Err != nil {
 			return nil, false, res.Err
 		}
-		return res.Val.(*remoteSession), false, nil
+		r := res.Val.(remoteResult)
+		return r.rs, r.shared, nil
 	case <-ctx.Done():
 		return nil, false, newError(ErrUnavailable, ctx.Err())
 	}
+}
+
+// remoteResult is what a coalesced call yields: the answer, and whether it
+// came from the fleet rather than from Stytch.
+type remoteResult struct {
+	rs     *remoteSession
+	shared bool
 }
 
 // remoteKey identifies a credential without holding it: its kind and the
@@ -90,11 +102,39 @@ var errTooManyRemote = errors.New("too many remote authentications in flight (Co
 // callAuthenticate makes the one upstream call of a coalesced group.
 // ctx is the first waiting request's: its values (trace ids) travel with
 // the call, its cancellation does not.
-func (a *Authenticator) callAuthenticate(ctx context.Context, kind CredentialKind, token string, sum [sha256.Size]byte) (*remoteSession, error) {
+//
+// In fleet mode it first asks the fleet for an answer another replica
+// shared (bounded by the store's timeout, before taking one of the
+// MaxConcurrentRemote slots), and shares Stytch's answer after.
+func (a *Authenticator) callAuthenticate(ctx context.Context, kind CredentialKind, token string, sum [sha256.Size]byte, age tokenAge) (remoteResult, error) {
 	if !a.enter() {
-		return nil, newError(ErrUnavailable, errClosed)
+		return remoteResult{}, newError(ErrUnavailable, errClosed)
 	}
 	defer a.inflight.Done()
+	key := remoteKey(kind, sum)
+	if !a.askStytchForAll(ctx) {
+		if rs, until, ok := a.fetchShared(ctx, kind, age, key); ok {
+			if kind == SessionToken && a.tokens != nil {
+				a.tokens.putUntil(sum, rs, until)
+			}
+			return remoteResult{rs: rs, shared: true}, nil
+		}
+	}
+	rs, err := a.askStytch(ctx, kind, token)
+	if err != nil {
+		return remoteResult{}, err
+	}
+	at := a.now()
+	if kind == SessionToken && a.tokens != nil {
+		a.tokens.put(sum, rs)
+	}
+	a.share(ctx, kind, age, key, rs, at)
+	return remoteResult{rs: rs}, nil
+}
+
+// askStytch makes the call to sessions/authenticate, within
+// MaxConcurrentRemote and RemoteTimeout.
+func (a *Authenticator) askStytch(ctx context.Context, kind CredentialKind, token string) (*remoteSession, error) {
 	if a.remoteInFlight.Add(1) > a.maxRemote {
 		a.remoteInFlight.Add(-1)
 		return nil, newError(ErrUnavailable, errTooManyRemote)
@@ -116,11 +156,7 @@ func (a *Authenticator) callAuthenticate(ctx context.Context, kind CredentialKin
 	if resp.Session.SessionID == "" || resp.Session.UserID == "" {
 		return nil, newError(ErrUnavailable, errNoSessionInAnswer)
 	}
-	rs := &remoteSession{session: &resp.Session, user: &resp.User, jwt: resp.SessionJWT}
-	if kind == SessionToken && a.tokens != nil {
-		a.tokens.put(sum, rs)
-	}
-	return rs, nil
+	return &remoteSession{session: &resp.Session, user: &resp.User, jwt: resp.SessionJWT}, nil
 }
 
 // remoteError maps a failed authenticate call to a refusal.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stytchmw/stytchmw/client"
+	"github.com/stytchmw/stytchmw/fleet"
 	"github.com/stytchmw/stytchmw/internal/jwtverify"
 )
 
@@ -19,7 +20,9 @@ import (
 // the session is refused at once, whatever credential of it a request
 // carries. Other Authenticators (other processes, or other instances in
 // this one) learn of the revocation only from Stytch, so for them the
-// documented bounds still hold.
+// documented bounds still hold, unless they share a fleet (Config.Fleet):
+// then Revoke publishes the revocation and every replica refuses the
+// session as soon as it receives it (see fleet.go).
 
 // sessionJWTLifetime is how long Stytch's session JWTs are valid after they
 // are issued (Stytch: "JWTs have a set lifetime of 5 minutes").
@@ -48,9 +51,15 @@ var errRevokedHere = errors.New("the session was revoked through this Authentica
 // Code ErrUnavailable (503) wrapping the client's error, and the caller
 // may try again.
 //
-// The refusal is local to this Authenticator. Another one (another
-// process behind the same load balancer) sees the revocation only when it
-// asks Stytch: for a JWT when it expires (5 minutes after it was issued,
+// In fleet mode (Config.Fleet) the revocation is then published, and
+// every replica refuses the session as soon as it receives it; when the
+// fleet cannot be reached, Revoke still succeeds (the session is refused
+// here), logs it, and the store sends the revocation when the fleet is
+// back.
+//
+// Without a fleet the refusal is local to this Authenticator. Another one
+// (another process behind the same load balancer) sees the revocation only
+// when it asks Stytch: for a JWT when it expires (5 minutes after it was issued,
 // plus ClockTolerance) or reaches MaxTokenAge, for an opaque token when its
 // cached answer (SessionTokenCacheTTL) expires. The Authenticator
 // remembers a revoked session for as long as a credential of it could
@@ -74,9 +83,85 @@ func (a *Authenticator) Revoke(ctx context.Context, auth *Auth) error {
 	if err != nil && !errors.Is(err, client.ErrSessionNotFound) {
 		return newError(ErrUnavailable, fmt.Errorf("revoke: %w", err))
 	}
-	a.revoked.add(sessionID, a.revokedUntil(callCtx, auth))
-	if a.tokens != nil {
-		a.tokens.dropSession(sessionID)
+	r := fleet.Revocation{Kind: fleet.SessionRevoked, SessionID: sessionID, Until: a.revokedUntil(callCtx, auth)}
+	a.applyRevocation(r)
+	a.publish(ctx, r)
+	return nil
+}
+
+// errUserLoggedOut is the cause of refusing a session of a user logged
+// out everywhere.
+var errUserLoggedOut = errors.New("the user was logged out everywhere after the session started")
+
+// RevokeUser logs a user out everywhere: it revokes every session of the
+// user with Stytch (sessions/get by user_id, then sessions/revoke for each)
+// and refuses, on this Authenticator and in fleet mode on every replica,
+// every session of the user that started before now (a not-before):
+// 401 session_not_found, whatever credential of it a request carries.
+// Sessions the user starts afterwards pass.
+//
+// userID is the caller's decision (auth.Session.UserID for "log me out
+// everywhere", or an administrator's), never an id taken from an
+// unauthenticated request. An empty one, or one longer than
+// fleet.MaxIDBytes, is an ErrInvalidParams error.
+//
+// Each call to Stytch is bounded by RemoteTimeout and completes even if
+// ctx is cancelled; Close cuts it short. When Stytch cannot list the
+// user's sessions nothing is done: an ErrUnavailable (503) error, and the
+// caller may try again. When it lists them but fails to revoke some, the
+// not-before is applied anyway (it refuses them here and in the fleet
+// until Until) and the error says how many failed: try again, so that
+// Stytch revokes them for good. The not-before is refused for as long as
+// a credential of a session started before it could pass without Stytch,
+// as Revoke's revocations are.
+func (a *Authenticator) RevokeUser(ctx context.Context, userID string) error {
+	if userID == "" || len(userID) > fleet.MaxIDBytes {
+		return fmt.Errorf("%w: RevokeUser needs a user id of 1 to %d bytes", ErrInvalidParams, fleet.MaxIDBytes)
+	}
+	if !a.enter() {
+		return newError(ErrUnavailable, errClosed)
+	}
+	defer a.inflight.Done()
+	call := func(f func(context.Context) error) error {
+		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.remoteTimeout)
+		defer cancel()
+		stop := context.AfterFunc(a.base, cancel)
+		defer stop()
+		return f(callCtx)
+	}
+	var sessions []client.Session
+	err := call(func(ctx context.Context) error {
+		resp, err := a.client.Get(ctx, client.GetRequest{UserID: userID})
+		if resp != nil {
+			sessions = resp.Sessions
+		}
+		return err
+	})
+	if err != nil {
+		return newError(ErrUnavailable, fmt.Errorf("list the user's sessions: %w", err))
+	}
+	// The not-before follows every session Stytch listed, even one whose
+	// started_at is ahead of this clock.
+	notBefore := a.now()
+	var failed []error
+	for _, s := range sessions {
+		if !s.StartedAt.Before(notBefore) {
+			notBefore = s.StartedAt.Add(time.Nanosecond)
+		}
+		err := call(func(ctx context.Context) error {
+			_, err := a.client.Revoke(ctx, client.RevokeRequest{SessionID: s.SessionID})
+			return err
+		})
+		if err != nil && !errors.Is(err, client.ErrSessionNotFound) {
+			failed = append(failed, err)
+		}
+	}
+	r := fleet.Revocation{Kind: fleet.UserLoggedOut, UserID: userID, NotBefore: notBefore, Until: a.revokedUntil(ctx, &Auth{})}
+	a.applyRevocation(r)
+	a.publish(ctx, r)
+	if len(failed) > 0 {
+		return newError(ErrUnavailable, fmt.Errorf("revoke: %d of the user's %d sessions were not revoked by Stytch (refused by the middleware until %s): %w",
+			len(failed), len(sessions), r.Until.Format(time.RFC3339), errors.Join(failed...)))
 	}
 	return nil
 }
@@ -110,10 +195,18 @@ func later(t, u time.Time) time.Time {
 	return t
 }
 
-// checkNotRevoked refuses a session revoked through this Authenticator.
+// checkNotRevoked refuses a session revoked through this Authenticator (or
+// a replica of its fleet), and a session of a user logged out everywhere
+// before it started.
 func (a *Authenticator) checkNotRevoked(s *client.Session) error {
-	if s != nil && a.revoked.has(s.SessionID) {
+	if s == nil {
+		return nil
+	}
+	if a.revoked.has(s.SessionID) {
 		return newError(ErrSessionNotFound, errRevokedHere)
+	}
+	if a.users.refuses(s.UserID, s.StartedAt) {
+		return newError(ErrSessionNotFound, errUserLoggedOut)
 	}
 	return nil
 }

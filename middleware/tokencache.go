@@ -41,6 +41,12 @@ func (c *sessionTokenCache) put(sum [sha256.Size]byte, rs *remoteSession) {
 	if exp := rs.session.ExpiresAt; !exp.IsZero() && exp.Before(until) {
 		until = exp
 	}
+	c.putUntil(sum, rs, until)
+}
+
+// putUntil caches an answer another replica shared until its deadline,
+// computed with the same rules as put's (see Authenticator.answerDeadline).
+func (c *sessionTokenCache) putUntil(sum [sha256.Size]byte, rs *remoteSession, until time.Time) {
 	_ = c.entries.Set(sum, rs, until) // ErrFull: not cached, by design
 }
 

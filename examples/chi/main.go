@@ -11,8 +11,9 @@
 // them it uses that Stytch project. STYTCH_API_URL overrides the API base
 // URL (a custom domain, a proxy, an emulator started elsewhere),
 // STYTCH_MAX_TOKEN_AGE (a Go duration; "0s" asks Stytch on every request)
-// sets middleware.Config.MaxTokenAge, and ADDR the listen address (default
-// 127.0.0.1:8080).
+// sets middleware.Config.MaxTokenAge, ADDR the listen address (default
+// 127.0.0.1:8080), and STYTCH_REDIS_URL (redis://…) runs it in fleet mode
+// (see examples/fleet/demo.sh).
 //
 // This file is the whole stytchmw wiring: the Stytch client, the RBAC
 // policy, the Authenticator, the route table with its audit and
@@ -70,6 +71,15 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	// The project's RBAC policy and the Authenticator. Neither fails when
 	// Stytch is unreachable: they keep fetching in the background, and
 	// requests that need them get 503 meanwhile.
+	// Fleet mode when STYTCH_REDIS_URL is set: the replicas share the
+	// sessions logged out and Stytch's answers through Redis. Unset, the
+	// store is nil: a single process.
+	shared, closeFleet, err := demo.OpenFleet()
+	if err != nil {
+		return err
+	}
+	defer closeFleet()
+
 	startCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	rbac, err := policy.New(startCtx, policy.Config{Client: stytch, Logger: demo.Logger})
@@ -84,6 +94,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		Now:           demo.Now,                    // the emulator's clock in the demo
 		RefreshCookie: &middleware.CookieOptions{}, // write refreshed JWTs back to the cookie
 		Logger:        demo.Logger,
+		Fleet:         shared, // New waits (startCtx) for the fleet's revocations
 	})
 	if err != nil {
 		return fmt.Errorf("authenticator: %w", err)

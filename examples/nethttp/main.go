@@ -53,6 +53,15 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	// The project's RBAC policy and the Authenticator. Neither fails when
 	// Stytch is unreachable: they keep fetching in the background, and
 	// requests that need them get 503 meanwhile.
+	// Fleet mode when STYTCH_REDIS_URL is set: the replicas share the
+	// sessions logged out and Stytch's answers through Redis. Unset, the
+	// store is nil: a single process.
+	shared, closeFleet, err := demo.OpenFleet()
+	if err != nil {
+		return err
+	}
+	defer closeFleet()
+
 	startCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	rbac, err := policy.New(startCtx, policy.Config{Client: stytch, Logger: demo.Logger})
@@ -67,6 +76,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		Now:           demo.Now,                    // the emulator's clock in the demo
 		RefreshCookie: &middleware.CookieOptions{}, // write refreshed JWTs back to the cookie
 		Logger:        demo.Logger,
+		Fleet:         shared, // New waits (startCtx) for the fleet's revocations
 	})
 	if err != nil {
 		return fmt.Errorf("authenticator: %w", err)

@@ -11,13 +11,16 @@ import (
 	"testing"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/stytchmw/stytchmw/client"
+	"github.com/stytchmw/stytchmw/fleet/redisfleet"
 	stytchgrpc "github.com/stytchmw/stytchmw/grpc"
+	"github.com/stytchmw/stytchmw/internal/redistest"
 	"github.com/stytchmw/stytchmw/middleware"
 	"github.com/stytchmw/stytchmw/nethttp"
 	"github.com/stytchmw/stytchmw/stytchtest"
@@ -131,6 +134,27 @@ func grpcServer(auth *middleware.Authenticator) (*grpc.Server, error) {
 	return srv, nil
 }
 
+// newFleetAuthenticator runs this replica in fleet mode: revocations and
+// Stytch's answers shared through Redis, keys derived from the project's
+// secret (which Redis never sees). Close the Authenticator, then the store.
+func newFleetAuthenticator(ctx context.Context, stytch *client.Client, redisURL, secret string) (*middleware.Authenticator, *redisfleet.Store, error) {
+	opts, err := redis.ParseURL(redisURL) // STYTCH_REDIS_URL
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := redisfleet.New(redisfleet.Config{Redis: opts, Secret: []byte(secret)})
+	if err != nil {
+		return nil, nil, err
+	}
+	// New waits, within ctx, for the fleet's revocations.
+	auth, err := middleware.New(ctx, middleware.Config{Client: stytch, Fleet: store})
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return auth, store, nil // serve /healthz 200 only once auth.Status().Ready()
+}
+
 // The end of the README's snippets.
 
 // documentsService is the service of the gRPC snippet, with two methods
@@ -232,6 +256,23 @@ func TestSnippetsServe(t *testing.T) {
 			}
 		}
 		srv.Close()
+	}
+}
+
+// TestFleetSnippet runs the fleet snippet against a real redis-server: the
+// replica is ready once it loaded the fleet's revocations.
+func TestFleetSnippet(t *testing.T) {
+	srv := redistest.Start(t)
+	stytch := stytchtest.NewServer(stytchtest.Config{})
+	defer stytch.Close()
+	auth, store, err := newFleetAuthenticator(t.Context(), stytch.Client(), srv.URL(), stytch.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	defer auth.Close()
+	if st := auth.Status(); !st.Ready() || st.Fleet == nil || !st.Fleet.Connected {
+		t.Fatalf("Status = %+v, want ready and connected", st)
 	}
 }
 

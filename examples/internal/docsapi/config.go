@@ -17,6 +17,7 @@ const (
 	EnvAPIURL      = "STYTCH_API_URL"
 	EnvMaxTokenAge = "STYTCH_MAX_TOKEN_AGE"
 	EnvAddr        = "ADDR"
+	EnvRedisURL    = "STYTCH_REDIS_URL"
 )
 
 // DefaultAddr is the listen address when ADDR is unset: loopback only, so
@@ -40,6 +41,9 @@ type Config struct {
 	MaxTokenAge time.Duration
 	// Addr is the address to listen on.
 	Addr string
+	// RedisURL, when set (redis://…), runs the example in fleet mode
+	// (middleware.Config.Fleet on Redis); empty, a single process.
+	RedisURL string
 }
 
 // Embedded reports whether the examples run against their own emulator:
@@ -56,11 +60,13 @@ func (c Config) Embedded() bool { return c.Stytch.ProjectID == "" }
 //     emulator started elsewhere); it needs the project credentials.
 //   - STYTCH_MAX_TOKEN_AGE: a Go duration ("5m", "0s"), not negative.
 //   - ADDR: the listen address (default DefaultAddr).
+//   - STYTCH_REDIS_URL: a redis:// (or rediss://) URL: fleet mode.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
 	cfg := Config{
-		Stytch: client.Config{ProjectID: get(EnvProjectID), Secret: get(EnvSecret), BaseURL: get(EnvAPIURL)},
-		Addr:   get(EnvAddr),
+		Stytch:   client.Config{ProjectID: get(EnvProjectID), Secret: get(EnvSecret), BaseURL: get(EnvAPIURL)},
+		Addr:     get(EnvAddr),
+		RedisURL: get(EnvRedisURL),
 	}
 	switch {
 	case cfg.Stytch.ProjectID == "" && cfg.Stytch.Secret != "":
@@ -85,6 +91,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		// 0 means "no limit", and any age below iat's one-second
 		// resolution means "always".
 		cfg.MaxTokenAge = max(d, time.Nanosecond)
+	}
+	if u := cfg.RedisURL; u != "" && !strings.HasPrefix(u, "redis://") && !strings.HasPrefix(u, "rediss://") {
+		return Config{}, fmt.Errorf("%w: %s must be a redis:// or rediss:// URL", ErrConfig, EnvRedisURL)
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr

@@ -33,9 +33,17 @@ func (d *Demo) API(auth *middleware.Authenticator) *API {
 // escaped (\uXXXX is 6 bytes per byte at worst), fits.
 const maxRequestBody = 8 * (docstore.MaxTitleBytes + docstore.MaxBodyBytes)
 
-// Healthz answers 200 "ok": the route needs no authentication.
+// Healthz answers 200 "ok" once the Authenticator is ready: in fleet mode,
+// once it has loaded the fleet's revocations (before, 503, so that a load
+// balancer sends it no traffic that a revoked session could use). The
+// route needs no authentication.
 func (a *API) Healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !a.auth.Status().Ready() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "not ready: the fleet's revocations are not loaded\n")
+		return
+	}
 	_, _ = io.WriteString(w, "ok\n")
 }
 
