@@ -46,7 +46,12 @@ import (
 type remoteSession struct {
 	session *client.Session
 	user    *client.User
-	jwt     string
+	// memberSession, member and organization are a B2B project's answer,
+	// instead of session and user.
+	memberSession *client.MemberSession
+	member        *client.Member
+	organization  *client.Organization
+	jwt           string
 }
 
 // authenticateRemote asks Stytch about a credential, through the cache (for
@@ -105,18 +110,10 @@ func (a *Authenticator) callAuthenticate(ctx context.Context, kind CredentialKin
 	stop := context.AfterFunc(a.base, cancel)
 	defer stop()
 
-	req := client.AuthenticateRequest{SessionJWT: token}
-	if kind == SessionToken {
-		req = client.AuthenticateRequest{SessionToken: token}
-	}
-	resp, err := a.client.Authenticate(ctx, req)
+	rs, err := a.askStytch(ctx, kind, token)
 	if err != nil {
-		return nil, remoteError(err)
+		return nil, err
 	}
-	if resp.Session.SessionID == "" || resp.Session.UserID == "" {
-		return nil, newError(ErrUnavailable, errNoSessionInAnswer)
-	}
-	rs := &remoteSession{session: &resp.Session, user: &resp.User, jwt: resp.SessionJWT}
 	if kind == SessionToken && a.tokens != nil {
 		a.tokens.put(sum, rs)
 	}

@@ -40,7 +40,7 @@ func (a *Authenticator) Require(rule Rule) func(http.Handler) http.Handler {
 	if rule.kind == kindNone {
 		return func(http.Handler) http.Handler { return a.refuseAll(errNoRule) }
 	}
-	if err := rule.check(); err != nil {
+	if err := rule.checkFor(a); err != nil {
 		a.logger.Error("stytchmw: Require of an invalid rule; every request will be refused",
 			slog.String("rule", rule.String()), slog.String("reason", err.Error()))
 		return func(http.Handler) http.Handler { return a.refuseAll(err) }
@@ -48,15 +48,17 @@ func (a *Authenticator) Require(rule Rule) func(http.Handler) http.Handler {
 	switch rule.kind {
 	case kindPublic:
 		return func(next http.Handler) http.Handler { return next }
-	case kindOptional, kindAuthenticated:
-		optional := rule.kind == kindOptional
-		return func(next http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				a.serve(w, r, next, optional)
-			})
+	case kindPermission:
+		if err := a.validatePolicy(rule.resource, rule.action); err != nil && !errors.Is(err, policy.ErrUnavailable) {
+			a.logger.Warn("stytchmw: a Permission rule names something the RBAC policy does not define; every check will be denied",
+				slog.String("resource", rule.resource), slog.String("action", rule.action), slog.String("reason", err.Error()))
 		}
 	}
-	return a.requirePermission(rule.resource, rule.action)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			a.serve(w, r, next, rule)
+		})
+	}
 }
 
 // refuseAll refuses every request with ErrNoRule, before any
@@ -67,62 +69,54 @@ func (a *Authenticator) refuseAll(cause error) http.Handler {
 	})
 }
 
-// requirePermission is Require of Permission(resource, action).
-func (a *Authenticator) requirePermission(resource, action string) func(http.Handler) http.Handler {
-	if pc, err := a.policyCache(); err == nil {
-		if err := pc.Validate(resource, action); err != nil && !errors.Is(err, policy.ErrUnavailable) {
-			a.logger.Warn("stytchmw: a Permission rule names something the RBAC policy does not define; every check will be denied",
-				slog.String("resource", resource), slog.String("action", action), slog.String("reason", err.Error()))
+// serve enforces a valid rule other than Public. Optional and
+// Authenticated authenticate the request; Permission and Scope reuse the
+// caller this Authenticator established earlier in the chain, if the rule
+// accepts it, and then check it.
+func (a *Authenticator) serve(w http.ResponseWriter, r *http.Request, next http.Handler, rule Rule) {
+	start := a.startTimer()
+	var at attempt
+	var err error
+	fresh := true
+	if rule.kind == kindPermission || rule.kind == kindScope {
+		at, fresh, err = a.requestSession(r, rule.callers)
+	} else {
+		at, err = a.authenticateRequest(r, rule.callers)
+		if err == nil && at.source == nil {
+			if rule.kind == kindOptional {
+				a.observe(r.Context(), start, Observation{Outcome: OutcomeAnonymous})
+				next.ServeHTTP(w, r)
+				return
+			}
+			err = newError(ErrNoCredential, nil)
 		}
 	}
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := a.startTimer()
-			at, fresh, err := a.requestSession(r)
-			if err != nil {
-				a.refuse(w, r, start, at, err)
-				return
-			}
-			if fresh {
-				a.accepted(w, r, start, &at)
-				start = a.startTimer()
-			}
-			verdict, err := a.authorize(at.auth.Session.Roles, resource, action)
-			if err != nil {
-				a.refuse(w, r, start, at, err)
-				return
-			}
-			a.observe(r.Context(), start, Observation{Outcome: OutcomeAuthorized, Verification: at.auth.Verified, Source: at.auth.Source})
-			at.auth.Verdict = verdict
-			next.ServeHTTP(w, r.WithContext(a.withAuth(r.Context(), at.auth)))
-		})
-	}
-}
-
-// serve enforces Authenticated (or Optional, when optional).
-func (a *Authenticator) serve(w http.ResponseWriter, r *http.Request, next http.Handler, optional bool) {
-	start := a.startTimer()
-	at, err := a.authenticateRequest(r)
 	if err != nil {
 		a.refuse(w, r, start, at, err)
 		return
 	}
-	if at.source == nil {
-		if optional {
-			a.observe(r.Context(), start, Observation{Outcome: OutcomeAnonymous})
-			next.ServeHTTP(w, r)
+	if fresh {
+		a.accepted(w, r, start, &at)
+	}
+	if rule.kind == kindPermission || rule.kind == kindScope {
+		start = a.startTimer()
+		verdict, err := a.authorize(r.Context(), &at.auth, rule, r)
+		if err != nil {
+			a.refuse(w, r, start, at, err)
 			return
 		}
-		a.refuse(w, r, start, at, newError(ErrNoCredential, nil))
-		return
+		a.observe(r.Context(), start, Observation{Outcome: OutcomeAuthorized, Verification: at.auth.Verified, Source: at.auth.Source})
+		if verdict != nil {
+			at.auth.Verdict = verdict
+		}
 	}
-	a.accepted(w, r, start, &at)
 	next.ServeHTTP(w, r.WithContext(a.withAuth(r.Context(), at.auth)))
 }
 
 // authenticateRequest finds the request's credential and establishes its
-// session. An attempt with a nil source and no error means no credential.
-func (a *Authenticator) authenticateRequest(r *http.Request) (attempt, error) {
+// caller, of a kind acc holds. An attempt with a nil source and no error
+// means no credential.
+func (a *Authenticator) authenticateRequest(r *http.Request, acc callers) (attempt, error) {
 	if err := a.checkOpen(); err != nil {
 		return attempt{}, err
 	}
@@ -133,7 +127,7 @@ func (a *Authenticator) authenticateRequest(r *http.Request) (attempt, error) {
 	if err := a.checkCrossOrigin(r, cred.source); err != nil {
 		return attempt{source: cred.source, token: cred.token}, err
 	}
-	at, err := a.authenticateCredential(r.Context(), cred.source.Kind, cred.token, a.maxAge)
+	at, err := a.authenticateCredential(r.Context(), cred.source.Kind, cred.token, a.maxAge, acc)
 	at.source, at.token = cred.source, cred.token
 	at.auth.Source = cred.source.Name
 	return at, err
@@ -143,7 +137,7 @@ func (a *Authenticator) authenticateRequest(r *http.Request) (attempt, error) {
 // observation.
 func (a *Authenticator) accepted(w http.ResponseWriter, r *http.Request, start time.Time, at *attempt) {
 	if at.refreshed && a.cookie.appliesTo(at.source) {
-		a.cookie.write(w, at.auth.JWT, at.auth.Session.ExpiresAt)
+		a.cookie.write(w, at.auth.JWT, at.auth.expiresAt())
 	}
 	a.observe(r.Context(), start, Observation{
 		Outcome:      OutcomeAuthenticated,

@@ -30,7 +30,8 @@ const sessionJWTLifetime = 5 * time.Minute
 var errRevokedHere = errors.New("the session was revoked through this Authenticator")
 
 // Revoke logs a session out: it revokes the session with Stytch
-// (sessions/revoke, by session id) and, once Stytch has confirmed (or
+// (sessions/revoke by session id, or b2b/sessions/revoke by member session
+// id) and, once Stytch has confirmed (or
 // answered that the session does not exist any more), makes this
 // Authenticator refuse the session at once: every later request carrying
 // one of its JWTs or opaque tokens gets 401 session_not_found, and the
@@ -57,10 +58,10 @@ var errRevokedHere = errors.New("the session was revoked through this Authentica
 // still pass here without Stytch, in a set bounded by
 // Config.Tuning.RevokedSessionsSize.
 func (a *Authenticator) Revoke(ctx context.Context, auth *Auth) error {
-	if auth == nil || auth.Session == nil || auth.Session.SessionID == "" {
+	if auth == nil || auth.sessionID() == "" {
 		return fmt.Errorf("%w: Revoke needs the Auth of an authenticated session", ErrInvalidParams)
 	}
-	sessionID := auth.Session.SessionID
+	sessionID := auth.sessionID()
 	if !a.enter() {
 		return newError(ErrUnavailable, errClosed)
 	}
@@ -70,7 +71,12 @@ func (a *Authenticator) Revoke(ctx context.Context, auth *Auth) error {
 	stop := context.AfterFunc(a.base, cancel)
 	defer stop()
 
-	_, err := a.client.Revoke(callCtx, client.RevokeRequest{SessionID: sessionID})
+	var err error
+	if auth.MemberSession != nil {
+		_, err = a.client.B2B().Revoke(callCtx, client.B2BRevokeRequest{MemberSessionID: sessionID})
+	} else {
+		_, err = a.client.Revoke(callCtx, client.RevokeRequest{SessionID: sessionID})
+	}
 	if err != nil && !errors.Is(err, client.ErrSessionNotFound) {
 		return newError(ErrUnavailable, fmt.Errorf("revoke: %w", err))
 	}
@@ -111,8 +117,8 @@ func later(t, u time.Time) time.Time {
 }
 
 // checkNotRevoked refuses a session revoked through this Authenticator.
-func (a *Authenticator) checkNotRevoked(s *client.Session) error {
-	if s != nil && a.revoked.has(s.SessionID) {
+func (a *Authenticator) checkNotRevoked(sessionID string) error {
+	if sessionID != "" && a.revoked.has(sessionID) {
 		return newError(ErrSessionNotFound, errRevokedHere)
 	}
 	return nil

@@ -38,7 +38,7 @@ func (c *sessionTokenCache) get(sum [sha256.Size]byte) (*remoteSession, bool) {
 // A full cache leaves it out.
 func (c *sessionTokenCache) put(sum [sha256.Size]byte, rs *remoteSession) {
 	until := c.now().Add(c.ttl)
-	if exp := rs.session.ExpiresAt; !exp.IsZero() && exp.Before(until) {
+	if exp := rs.expiresAt(); !exp.IsZero() && exp.Before(until) {
 		until = exp
 	}
 	_ = c.entries.Set(sum, rs, until) // ErrFull: not cached, by design
@@ -48,6 +48,6 @@ func (c *sessionTokenCache) put(sum [sha256.Size]byte, rs *remoteSession) {
 // be asked about again. It scans the cache, which Revoke alone does.
 func (c *sessionTokenCache) dropSession(sessionID string) {
 	c.entries.DeleteFunc(func(_ [sha256.Size]byte, rs *remoteSession) bool {
-		return rs.session.SessionID == sessionID
+		return rs.sessionID() == sessionID
 	})
 }
