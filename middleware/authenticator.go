@@ -49,7 +49,7 @@ type Authenticator struct {
 
 	policy       *policy.Cache // Config.Policy, not ours to close
 	policyOnce   sync.Once
-	ownPolicy    *policy.Cache // created on first use, closed by Close
+	ownPolicy    *policy.Cache    // created on first use, closed by Close
 	b2bPolicy    *policy.B2BCache // Config.B2BPolicy, not ours to close
 	ownB2B       *policy.B2BCache // created on first use, closed by Close
 	policyErr    error
