@@ -17,6 +17,7 @@ import (
 
 	"github.com/stytchmw/stytchmw/middleware"
 	"github.com/stytchmw/stytchmw/nethttp"
+	"github.com/stytchmw/stytchmw/policy"
 	"github.com/stytchmw/stytchmw/stytchtest"
 )
 
@@ -28,6 +29,10 @@ type Fixture struct {
 	// JWT holds a session JWT per user: "user" (stytch_user only),
 	// "reader", "editor", "admin" (the roles of stytchtest.DefaultPolicy).
 	JWT map[string]string
+	// Org maps an organization's slug to its id, and B2BPolicy is the
+	// Authenticator's policy (NewB2B only).
+	Org       map[string]string
+	B2BPolicy *policy.B2BCache
 }
 
 // New starts a Fixture.
@@ -52,6 +57,55 @@ func New(tb testing.TB) *Fixture {
 			tb.Fatal(err)
 		}
 		f.JWT[name] = g.SessionJWT
+	}
+	return f
+}
+
+// NewB2B starts a Fixture of a B2B project: organizations acme and
+// globex (Org maps each slug to its id), an Authenticator with Config.B2B,
+// and the credentials JWT["acme-reader"] (a reader of acme),
+// JWT["globex-admin"] (an admin of globex), JWT["m2m-read"] and
+// JWT["m2m-write"] (M2M tokens with read:documents, write:documents).
+func NewB2B(tb testing.TB) *Fixture {
+	tb.Helper()
+	ctx := context.Background()
+	srv := stytchtest.NewServer(stytchtest.Config{B2B: true})
+	tb.Cleanup(srv.Close)
+	pc, err := policy.NewB2B(ctx, policy.B2BConfig{Client: srv.Client()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = pc.Close() })
+	auth, err := middleware.New(ctx, middleware.Config{Client: srv.Client(), B2B: true, B2BPolicy: pc, Now: srv.Now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = auth.Close() })
+	f := &Fixture{Stytch: srv, Auth: auth, JWT: map[string]string{}, Org: map[string]string{}, B2BPolicy: pc}
+	for _, m := range []struct{ org, role string }{{"acme", "reader"}, {"globex", "admin"}} {
+		o, err := srv.CreateOrganization(ctx, stytchtest.OrganizationParams{Name: m.org, Slug: m.org})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		f.Org[m.org] = o.OrganizationID
+		mem, err := srv.CreateMember(ctx, stytchtest.MemberParams{OrganizationID: o.OrganizationID, Email: m.role + "@" + m.org + ".example", Roles: []string{m.role}})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		g, err := srv.CreateMemberSession(ctx, stytchtest.MemberSessionParams{OrganizationID: o.OrganizationID, MemberID: mem.MemberID})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		f.JWT[m.org+"-"+m.role] = g.SessionJWT
+	}
+	c, err := srv.CreateM2MClient(ctx, stytchtest.M2MClientParams{Name: "worker", Scopes: []string{"read:documents", "write:documents"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for name, scope := range map[string]string{"m2m-read": "read:documents", "m2m-write": "write:documents"} {
+		if f.JWT[name], err = srv.CreateM2MToken(ctx, c.ClientID, []string{scope}); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	return f
 }
