@@ -2,6 +2,7 @@ package stytchchi_test
 
 import (
 	"errors"
+	"maps"
 	"net/http/httptest"
 	"testing"
 
@@ -19,13 +20,12 @@ import (
 func TestTenantAndMachineRules(t *testing.T) {
 	f := routertest.NewB2B(t)
 	in := middleware.PathValue("organization_id")
-	table, err := stytchchi.New(stytchchi.Config{Authenticator: f.Auth, Rules: stytchchi.Rules{
-		"GET /orgs/{organization_id}/documents":         middleware.Permission("documents", "read").InOrganization(in),
-		"DELETE /orgs/{organization_id}/documents/{id}": middleware.Permission("documents", "delete").InOrganization(in),
-		"GET /machine/documents":                        middleware.Scope("read:documents"),
-		"GET /slugs/{slug:[a-z]+}/documents":            middleware.Permission("documents", "read").InOrganization(middleware.PathSlug("slug")),
-		"GET /direct/{organization_id}/documents":       middleware.Public(), // guarded by Require below
-	}})
+	rules := stytchchi.Rules(routertest.TenantRules())
+	maps.Copy(rules, stytchchi.Rules{
+		"GET /slugs/{slug:[a-z]+}/documents":      middleware.Permission("documents", "read").InOrganization(middleware.PathSlug("slug")),
+		"GET /direct/{organization_id}/documents": middleware.Public(), // guarded by Require below
+	})
+	table, err := stytchchi.New(stytchchi.Config{Authenticator: f.Auth, Rules: rules})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,20 +49,12 @@ func TestTenantAndMachineRules(t *testing.T) {
 	ts := httptest.NewServer(r)
 	defer ts.Close()
 	acme, globex := f.Org["acme"], f.Org["globex"]
-	f.Run(t, ts, []routertest.Case{
-		{Method: "GET", Path: "/orgs/" + acme + "/documents", Who: "acme-reader", Status: 200, Body: "user=true"},
-		{Method: "GET", Path: "/orgs/" + globex + "/documents", Who: "acme-reader", Status: 403, Body: string(middleware.ErrTenancy)},
-		{Method: "GET", Path: "/orgs/" + acme + "/documents", Who: "globex-admin", Status: 403, Body: string(middleware.ErrTenancy)},
-		{Method: "DELETE", Path: "/orgs/" + acme + "/documents/d1", Who: "acme-reader", Status: 403, Body: string(middleware.ErrMemberForbidden)},
-		{Method: "DELETE", Path: "/orgs/" + globex + "/documents/d1", Who: "globex-admin", Status: 200, Body: "user=true"},
+	f.Run(t, ts, append(f.TenantCases("user=true"), []routertest.Case{
 		{Method: "GET", Path: "/slugs/acme/documents", Who: "acme-reader", Status: 200, Body: "user=true"},
 		{Method: "GET", Path: "/slugs/globex/documents", Who: "acme-reader", Status: 403, Body: string(middleware.ErrTenancy)},
-		{Method: "GET", Path: "/machine/documents", Who: "m2m-read", Status: 200, Body: "user=true"},
-		{Method: "GET", Path: "/machine/documents", Who: "m2m-write", Status: 403, Body: string(middleware.ErrInsufficientScope)},
-		{Method: "GET", Path: "/machine/documents", Who: "acme-reader", Status: 401, Body: string(middleware.ErrInvalidToken)},
 		{Method: "GET", Path: "/direct/" + acme + "/documents", Who: "acme-reader", Status: 200, Body: "user=true"},
 		{Method: "GET", Path: "/direct/" + globex + "/documents", Who: "acme-reader", Status: 403, Body: string(middleware.ErrTenancy)},
-	})
+	}...))
 }
 
 // TestTenantRuleWithoutItsParameter: a table refuses a tenant-scoped rule

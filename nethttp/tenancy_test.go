@@ -15,12 +15,9 @@ import (
 func TestTenantAndMachineRules(t *testing.T) {
 	f := routertest.NewB2B(t)
 	in := middleware.PathValue("organization_id")
-	table, err := nethttp.New(nethttp.Config{Authenticator: f.Auth, Rules: nethttp.Rules{
-		"GET /orgs/{organization_id}/documents":          middleware.Permission("documents", "read").InOrganization(in),
-		"DELETE /orgs/{organization_id}/documents/{id}":  middleware.Permission("documents", "delete").InOrganization(in),
-		"GET /machine/documents":                         middleware.Scope("read:documents"),
-		"GET /both/orgs/{organization_id}/documents/{$}": middleware.Permission("documents", "read").InOrganization(in).OrMachine(),
-	}})
+	rules := nethttp.Rules(routertest.TenantRules())
+	rules["GET /both/orgs/{organization_id}/documents/{$}"] = middleware.Permission("documents", "read").InOrganization(in).OrMachine()
+	table, err := nethttp.New(nethttp.Config{Authenticator: f.Auth, Rules: rules})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,19 +34,11 @@ func TestTenantAndMachineRules(t *testing.T) {
 	ts := httptest.NewServer(mux)
 	defer ts.Close()
 	acme, globex := f.Org["acme"], f.Org["globex"]
-	f.Run(t, ts, []routertest.Case{
-		{Method: "GET", Path: "/orgs/" + acme + "/documents", Who: "acme-reader", Status: 200, Body: "pattern="},
-		{Method: "GET", Path: "/orgs/" + globex + "/documents", Who: "acme-reader", Status: 403, Body: string(middleware.ErrTenancy)},
-		{Method: "GET", Path: "/orgs/" + acme + "/documents", Who: "globex-admin", Status: 403, Body: string(middleware.ErrTenancy)},
-		{Method: "DELETE", Path: "/orgs/" + acme + "/documents/d1", Who: "acme-reader", Status: 403, Body: string(middleware.ErrMemberForbidden)},
-		{Method: "DELETE", Path: "/orgs/" + globex + "/documents/d1", Who: "globex-admin", Status: 200, Body: "id=d1"},
-		{Method: "GET", Path: "/machine/documents", Who: "m2m-read", Status: 200, Body: "pattern="},
-		{Method: "GET", Path: "/machine/documents", Who: "m2m-write", Status: 403, Body: string(middleware.ErrInsufficientScope)},
-		{Method: "GET", Path: "/machine/documents", Who: "acme-reader", Status: 401, Body: string(middleware.ErrInvalidToken)},
-		{Method: "GET", Path: "/orgs/" + acme + "/documents", Who: "m2m-read", Status: 401, Body: string(middleware.ErrInvalidToken)},
+	f.Run(t, ts, append(f.TenantCases("pattern="), []routertest.Case{
 		{Method: "GET", Path: "/both/orgs/" + acme + "/documents/", Who: "acme-reader", Status: 200, Body: "pattern="},
 		{Method: "GET", Path: "/both/orgs/" + acme + "/documents/", Who: "m2m-read", Status: 403, Body: string(middleware.ErrTenancy)},
-	})
+		{Method: "GET", Path: "/both/orgs/" + globex + "/documents/", Who: "acme-reader", Status: 403, Body: string(middleware.ErrTenancy)},
+	}...))
 }
 
 // TestTenantRuleWithoutItsParameter: a table refuses a tenant-scoped rule

@@ -110,6 +110,35 @@ func NewB2B(tb testing.TB) *Fixture {
 	return f
 }
 
+// TenantRules are the routes both routers' tenancy tests serve, with
+// their rules; TenantCases are the requests to them. ok is the body
+// substring of a 200.
+func TenantRules() map[string]middleware.Rule {
+	in := middleware.PathValue("organization_id")
+	return map[string]middleware.Rule{
+		"GET /orgs/{organization_id}/documents":         middleware.Permission("documents", "read").InOrganization(in),
+		"DELETE /orgs/{organization_id}/documents/{id}": middleware.Permission("documents", "delete").InOrganization(in),
+		"GET /machine/documents":                        middleware.Scope("read:documents"),
+	}
+}
+
+// TenantCases are the requests to the TenantRules routes of a NewB2B
+// fixture: tenancy, a role denial, machines and sessions kept apart.
+func (f *Fixture) TenantCases(ok string) []Case {
+	acme, globex := f.Org["acme"], f.Org["globex"]
+	return []Case{
+		{Method: "GET", Path: "/orgs/" + acme + "/documents", Who: "acme-reader", Status: 200, Body: ok},
+		{Method: "GET", Path: "/orgs/" + globex + "/documents", Who: "acme-reader", Status: 403, Body: string(middleware.ErrTenancy)},
+		{Method: "GET", Path: "/orgs/" + acme + "/documents", Who: "globex-admin", Status: 403, Body: string(middleware.ErrTenancy)},
+		{Method: "DELETE", Path: "/orgs/" + acme + "/documents/d1", Who: "acme-reader", Status: 403, Body: string(middleware.ErrMemberForbidden)},
+		{Method: "DELETE", Path: "/orgs/" + globex + "/documents/d1", Who: "globex-admin", Status: 200, Body: ok},
+		{Method: "GET", Path: "/machine/documents", Who: "m2m-read", Status: 200, Body: ok},
+		{Method: "GET", Path: "/machine/documents", Who: "m2m-write", Status: 403, Body: string(middleware.ErrInsufficientScope)},
+		{Method: "GET", Path: "/machine/documents", Who: "acme-reader", Status: 401, Body: string(middleware.ErrInvalidToken)},
+		{Method: "GET", Path: "/orgs/" + acme + "/documents", Who: "m2m-read", Status: 401, Body: string(middleware.ErrInvalidToken)},
+	}
+}
+
 // Call sends one request to the test server as who ("" for no credential,
 // else a key of JWT) and returns the status, the Allow header and the body.
 func (f *Fixture) Call(tb testing.TB, ts *httptest.Server, method, path, who string) (status int, allow, body string) {
