@@ -64,9 +64,10 @@ const (
 	// header, issuer, audience, signature, a kid the JWKS does not hold after
 	// a refresh, nbf, an iat in the future, or malformed claims (401).
 	ErrInvalidToken Code = "invalid_token"
-	// ErrTokenExpired: the JWT is authentic but past exp. Only the local-only
-	// API (AuthenticateJWTLocal) returns it; the middleware refreshes such a
-	// token with Stytch instead (401).
+	// ErrTokenExpired: the JWT is authentic but past exp: from the
+	// local-only API (AuthenticateJWTLocal), and for an expired access token
+	// (which only its client can renew). The middleware refreshes an expired
+	// session JWT with Stytch instead (401).
 	ErrTokenExpired Code = "token_expired"
 	// ErrTokenTooOld: the JWT was issued MaxTokenAge or longer ago. Only
 	// AuthenticateJWTLocal returns it; the middleware asks Stytch instead (401).
