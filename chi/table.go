@@ -41,7 +41,8 @@ type RouteTable struct {
 }
 
 // New checks cfg and returns its RouteTable. Every rule must be valid (not
-// the zero Rule, no Permission without a resource or an action), and no
+// the zero Rule, no Permission without a resource or an action, a
+// tenant-scoped rule's path parameter in its pattern), and no
 // two keys may name the same route once a trailing slash is ignored. Each
 // rule's middleware is built here, once.
 func New(cfg Config) (*RouteTable, error) {
@@ -49,6 +50,9 @@ func New(cfg Config) (*RouteTable, error) {
 		return nil, fmt.Errorf("%w: Authenticator is required", ErrInvalidConfig)
 	}
 	entries, err := routeguard.Build(cfg.Rules, parseRouteKey, cfg.Authenticator.Require)
+	if err == nil {
+		err = routeguard.CheckPathParams(entries, func(k routeKey) string { return k.pattern })
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}

@@ -31,31 +31,36 @@ func (at *attempt) sourceName() string {
 	return at.source.Name
 }
 
-// authenticateCredential establishes the session of a credential: locally
-// when the JWT allows it, remotely when it must (see remote.go).
-func (a *Authenticator) authenticateCredential(ctx context.Context, kind CredentialKind, token string, age tokenAge) (attempt, error) {
+// authenticateCredential establishes the caller of a credential, taking
+// only the kinds of caller acc holds: locally when the JWT allows it,
+// remotely when it must (see remote.go). An access token is verified
+// locally only; it is never sent to sessions/authenticate.
+func (a *Authenticator) authenticateCredential(ctx context.Context, kind CredentialKind, token string, age tokenAge, acc callers) (attempt, error) {
+	if kind == SessionToken && acc&acceptSessions == 0 {
+		return attempt{}, newError(ErrInvalidToken, errOpaqueNotMachine)
+	}
 	if kind == SessionJWT {
-		res, err := a.verifier.Verify(ctx, token)
+		res, err := a.verifyJWT(ctx, token, acc)
 		switch {
+		case err == nil && res.Kind == jwtverify.KindAccessToken:
+			return attempt{auth: Auth{Caller: CallerMachine, AccessToken: res.AccessToken, JWT: token, Verified: VerifiedLocal}}, nil
 		case err == nil:
 			// In fleet mode with FleetOutageRemote, while the fleet's feed
 			// is down, Stytch is asked about every JWT (see fleet.go).
 			if !age.tooOld(a.now(), res.IssuedAt) && !a.askStytchForAll(ctx) {
-				if err := a.checkNotRevoked(res.Session); err != nil {
+				auth := localAuth(res, token)
+				if err := a.checkNotRevoked(&auth); err != nil {
 					return attempt{}, err
 				}
-				return attempt{auth: Auth{Session: res.Session, JWT: token, Verified: VerifiedLocal}}, nil
+				return attempt{auth: auth}, nil
 			}
-		case errors.Is(err, jwtverify.ErrExpired) && res != nil:
+		case errors.Is(err, jwtverify.ErrExpired) && res != nil && res.Kind != jwtverify.KindAccessToken:
 			// Authentic but expired: Stytch refreshes it while the session lives.
 		default:
 			return attempt{}, localError(err)
 		}
 	}
 	rs, cached, err := a.authenticateRemote(ctx, kind, token, age)
-	if err == nil {
-		err = a.checkNotRevoked(rs.session)
-	}
 	if err != nil {
 		return attempt{}, err
 	}
@@ -63,11 +68,42 @@ func (a *Authenticator) authenticateCredential(ctx context.Context, kind Credent
 	if jwt == "" && kind == SessionJWT {
 		jwt = token
 	}
+	auth := Auth{Caller: CallerUser, Session: rs.session, User: rs.user, JWT: jwt, Verified: VerifiedRemote}
+	if rs.memberSession != nil {
+		auth = Auth{Caller: CallerMember, MemberSession: rs.memberSession, Member: rs.member, Organization: rs.organization, JWT: jwt, Verified: VerifiedRemote}
+	}
+	if err := a.checkNotRevoked(&auth); err != nil {
+		return attempt{}, err
+	}
 	return attempt{
-		auth:      Auth{Session: rs.session, User: rs.user, JWT: jwt, Verified: VerifiedRemote},
+		auth:      auth,
 		refreshed: kind == SessionJWT && rs.jwt != "" && rs.jwt != token,
 		cached:    cached,
 	}, nil
+}
+
+// errOpaqueNotMachine is the cause of refusing an opaque session token on
+// a route that accepts machines only: it is never sent to Stytch.
+var errOpaqueNotMachine = errors.New("an opaque session token is not an access token")
+
+// verifyJWT verifies a JWT of the kinds acc holds: the project's session
+// JWTs, access tokens, or either.
+func (a *Authenticator) verifyJWT(ctx context.Context, token string, acc callers) (*jwtverify.Result, error) {
+	switch acc {
+	case acceptMachines:
+		return a.verifier.VerifyAccessToken(ctx, token)
+	case acceptSessions | acceptMachines:
+		return a.verifier.VerifyAny(ctx, token)
+	}
+	return a.verifier.Verify(ctx, token)
+}
+
+// localAuth is the Auth of a locally verified session JWT.
+func localAuth(res *jwtverify.Result, token string) Auth {
+	if res.MemberSession != nil {
+		return Auth{Caller: CallerMember, MemberSession: res.MemberSession, JWT: token, Verified: VerifiedLocal}
+	}
+	return Auth{Caller: CallerUser, Session: res.Session, JWT: token, Verified: VerifiedLocal}
 }
 
 // localError maps a local verification failure to a refusal. Only a JWKS
@@ -137,11 +173,11 @@ func (a *Authenticator) AuthenticateJWT(ctx context.Context, p AuthenticateJWTPa
 	if err != nil {
 		return nil, err
 	}
-	at, err := a.authenticateCredential(ctx, SessionJWT, p.SessionJWT, age)
+	at, err := a.authenticateCredential(ctx, SessionJWT, p.SessionJWT, age, acceptSessions)
 	if err != nil {
 		return nil, err
 	}
-	return a.checkAuthorization(&at.auth, p.AuthorizationCheck)
+	return a.checkAuthorization(ctx, &at.auth, p.AuthorizationCheck)
 }
 
 // checkParams checks the JWT and MaxTokenAge of a programmatic call and
@@ -211,20 +247,21 @@ func (a *Authenticator) AuthenticateJWTLocal(ctx context.Context, p Authenticate
 	if age.tooOld(now, res.IssuedAt) {
 		return nil, newError(ErrTokenTooOld, nil)
 	}
-	if err := a.checkNotRevoked(res.Session); err != nil {
+	auth := localAuth(res, p.SessionJWT)
+	if err := a.checkNotRevoked(&auth); err != nil {
 		return nil, err
 	}
-	auth := &Auth{Session: res.Session, JWT: p.SessionJWT, Verified: VerifiedLocal}
-	return a.checkAuthorization(auth, p.AuthorizationCheck)
+	return a.checkAuthorization(ctx, &auth, p.AuthorizationCheck)
 }
 
 // checkAuthorization runs an optional authorization check for the
-// programmatic API and records its verdict.
-func (a *Authenticator) checkAuthorization(auth *Auth, check *client.AuthorizationCheck) (*Auth, error) {
+// programmatic API and records its verdict. In a B2B project it is about
+// the session's own organization.
+func (a *Authenticator) checkAuthorization(ctx context.Context, auth *Auth, check *client.AuthorizationCheck) (*Auth, error) {
 	if check == nil {
 		return auth, nil
 	}
-	verdict, err := a.authorize(auth.Session.Roles, check.ResourceID, check.Action)
+	verdict, err := a.authorize(ctx, auth, Permission(check.ResourceID, check.Action), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,7 @@ import (
 // concurrent use.
 type Authenticator struct {
 	client         *client.Client
+	b2b            bool // Config.B2B: member sessions, B2B endpoints and policy
 	keys           *jwks.Set
 	verifier       *jwtverify.Verifier
 	maxAge         tokenAge
@@ -57,7 +58,9 @@ type Authenticator struct {
 
 	policy       *policy.Cache // Config.Policy, not ours to close
 	policyOnce   sync.Once
-	ownPolicy    *policy.Cache // created on first use, closed by Close
+	ownPolicy    *policy.Cache    // created on first use, closed by Close
+	b2bPolicy    *policy.B2BCache // Config.B2BPolicy, not ours to close
+	ownB2B       *policy.B2BCache // created on first use, closed by Close
 	policyErr    error
 	errorHandler ErrorHandler
 	logger       *slog.Logger
@@ -90,6 +93,8 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	}
 	a := &Authenticator{
 		client:             cfg.Client,
+		b2b:                cfg.B2B,
+		b2bPolicy:          cfg.B2BPolicy,
 		maxAge:             s.maxAge,
 		clockTolerance:     cfg.ClockTolerance,
 		now:                s.now,
@@ -114,7 +119,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	a.users = newLoggedOutUsers(s.revokedSize, a.now)
 
 	keys, err := jwks.New(ctx, jwks.Config{
-		URL:                jwksURL(cfg.Client),
+		URL:                jwksURL(cfg.Client, cfg.B2B),
 		HTTPClient:         cfg.HTTPClient,
 		RefreshInterval:    cfg.Tuning.JWKSRefreshInterval,
 		MinRefreshInterval: cfg.Tuning.JWKSMinRefreshInterval,
@@ -131,6 +136,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		Now:            a.now,
 		MaxTokenBytes:  a.maxCredentialBytes,
 		CacheSize:      cfg.Tuning.VerifiedJWTCacheSize,
+		B2B:            cfg.B2B,
 	}
 	if cfg.MaxTokenAge > 0 {
 		vcfg.MaxTokenAge = &cfg.MaxTokenAge
@@ -146,9 +152,14 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	return a, nil
 }
 
-// jwksURL is the project's key set on the client's API host.
-func jwksURL(c *client.Client) string {
-	return c.BaseURL() + "/v1/sessions/jwks/" + url.PathEscape(c.ProjectID())
+// jwksURL is the project's key set on the client's API host; a B2B
+// project serves its own. Access tokens are signed by the same keys.
+func jwksURL(c *client.Client, b2b bool) string {
+	path := "/v1/sessions/jwks/"
+	if b2b {
+		path = "/v1/b2b/sessions/jwks/"
+	}
+	return c.BaseURL() + path + url.PathEscape(c.ProjectID())
 }
 
 // acceptedIssuers lists the issuers a session JWT may carry: Stytch's own
@@ -209,6 +220,7 @@ func (a *Authenticator) Close() error {
 		a.mu.Lock()
 		a.closed.Store(true)
 		ownPolicy := a.ownPolicy
+		ownB2B := a.ownB2B
 		a.mu.Unlock()
 		if a.unsubscribe != nil {
 			a.unsubscribe()
@@ -218,6 +230,9 @@ func (a *Authenticator) Close() error {
 		errs := []error{a.keys.Close()}
 		if ownPolicy != nil {
 			errs = append(errs, ownPolicy.Close())
+		}
+		if ownB2B != nil {
+			errs = append(errs, ownB2B.Close())
 		}
 		a.closeErr = errors.Join(errs...)
 	})

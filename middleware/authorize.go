@@ -2,7 +2,6 @@ package middleware
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/stytchmw/stytchmw/client"
@@ -10,7 +9,8 @@ import (
 )
 
 // Authorize checks, from a handler, that the request's session may perform
-// action on resource: for checks that depend on the request body or on
+// action on resource (in a B2B project: in the session's own
+// organization): for checks that depend on the request body or on
 // data the route does not name. It uses the session this Authenticator's
 // Require stored earlier in the chain, or authenticates the request
 // itself (without writing a refreshed cookie), as a Permission rule does: a
@@ -19,55 +19,12 @@ import (
 // (401), ErrForbidden (403), ErrUnavailable or ErrPolicyUnavailable (503);
 // answer it with WriteError(w, r, CodeOf(err).Status(), err).
 func (a *Authenticator) Authorize(r *http.Request, resource, action string) (*client.AuthorizationVerdict, error) {
-	start := a.startTimer()
-	at, _, err := a.requestSession(r)
-	var verdict *client.AuthorizationVerdict
-	if err == nil {
-		verdict, err = a.authorize(at.auth.Session.Roles, resource, action)
-	}
+	at, _, err := a.enforce(r.Context(), Permission(resource, action), nil,
+		func(acc callers) (attempt, error) { return a.authenticateRequest(r, acc) }, nil)
 	if err != nil {
-		a.logRefusal(r.Context(), err, at.sourceName(), at.token)
-		a.observe(r.Context(), start, Observation{Outcome: outcomeOf(err), Code: CodeOf(err), Verification: at.auth.Verified, Source: at.sourceName()})
 		return nil, err
 	}
-	a.observe(r.Context(), start, Observation{Outcome: OutcomeAuthorized, Verification: at.auth.Verified, Source: at.auth.Source})
-	return verdict, nil
-}
-
-// requestSession returns the session that a's own Require verified
-// earlier in r's chain, or authenticates r now
-// (fresh): a record another Authenticator or NewContext stored is never
-// trusted (see verifiedHere).
-func (a *Authenticator) requestSession(r *http.Request) (at attempt, fresh bool, err error) {
-	if err := a.checkOpen(); err != nil {
-		return attempt{}, false, err
-	}
-	if prior, ok := a.verifiedHere(r.Context()); ok {
-		return attempt{auth: *prior}, false, nil
-	}
-	at, err = a.authenticateRequest(r)
-	if err == nil && at.source == nil {
-		err = newError(ErrNoCredential, nil)
-	}
-	return at, true, err
-}
-
-// authorize evaluates one check against the policy.
-func (a *Authenticator) authorize(roles []string, resource, action string) (*client.AuthorizationVerdict, error) {
-	pc, err := a.policyCache()
-	if err != nil {
-		return nil, newError(ErrPolicyUnavailable, err)
-	}
-	v, err := pc.Authorize(roles, resource, action)
-	switch {
-	case errors.Is(err, policy.ErrDenied):
-		return nil, newError(ErrForbidden, err)
-	case err != nil:
-		return nil, newError(ErrPolicyUnavailable, err)
-	case !v.Authorized():
-		return nil, newError(ErrForbidden, policy.ErrDenied)
-	}
-	return v.AuthorizationVerdict(), nil
+	return at.auth.Verdict, nil
 }
 
 // policyCache returns Config.Policy, or the cache the Authenticator
@@ -76,10 +33,58 @@ func (a *Authenticator) policyCache() (*policy.Cache, error) {
 	if a.policy != nil {
 		return a.policy, nil
 	}
+	a.createPolicy()
+	if a.policyErr != nil {
+		return nil, a.policyErr
+	}
+	return a.ownPolicy, nil
+}
+
+// b2bPolicyCache is policyCache for a B2B project.
+func (a *Authenticator) b2bPolicyCache() (*policy.B2BCache, error) {
+	if a.b2bPolicy != nil {
+		return a.b2bPolicy, nil
+	}
+	a.createPolicy()
+	if a.policyErr != nil {
+		return nil, a.policyErr
+	}
+	return a.ownB2B, nil
+}
+
+// validatePolicy reports whether the policy in force defines action on
+// resource, as the project's kind of policy cache does.
+func (a *Authenticator) validatePolicy(resource, action string) error {
+	if a.b2b {
+		pc, err := a.b2bPolicyCache()
+		if err != nil {
+			return err
+		}
+		return pc.Validate(resource, action)
+	}
+	pc, err := a.policyCache()
+	if err != nil {
+		return err
+	}
+	return pc.Validate(resource, action)
+}
+
+// createPolicy creates, once, the policy cache of the project's kind.
+func (a *Authenticator) createPolicy() {
 	a.policyOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(a.base, a.remoteTimeout)
 		defer cancel()
-		pc, err := policy.New(ctx, policy.Config{Client: a.client, Logger: a.logger})
+		var closer interface{ Close() error }
+		var pc *policy.Cache
+		var bc *policy.B2BCache
+		var err error
+		if a.b2b {
+			bc, err = policy.NewB2B(ctx, policy.B2BConfig{Client: a.client, Logger: a.logger})
+			closer = bc
+		} else {
+			pc, err = policy.New(ctx, policy.Config{Client: a.client, Logger: a.logger})
+			closer = pc
+		}
 		if err != nil {
 			a.policyErr = err
 			return
@@ -88,13 +93,9 @@ func (a *Authenticator) policyCache() (*policy.Cache, error) {
 		defer a.mu.Unlock()
 		if a.closed.Load() {
 			a.policyErr = errClosed
-			_ = pc.Close()
+			_ = closer.Close()
 			return
 		}
-		a.ownPolicy = pc
+		a.ownPolicy, a.ownB2B = pc, bc
 	})
-	if a.policyErr != nil {
-		return nil, a.policyErr
-	}
-	return a.ownPolicy, nil
 }

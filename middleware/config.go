@@ -25,11 +25,30 @@ type Config struct {
 	// remote authentications.
 	Client *client.Client
 
+	// B2B says that Client's project is a Stytch B2B project: its sessions
+	// are member sessions of organizations. It is said here, once, and
+	// decides everything that differs: the key set
+	// (/v1/b2b/sessions/jwks/{project_id} instead of /v1/sessions/jwks/…),
+	// which session JWTs verify (a B2B Authenticator refuses a consumer
+	// session JWT, which names no organization, and a consumer one refuses
+	// any token carrying the organization claim), the remote endpoint
+	// (b2b/sessions/authenticate and b2b/sessions/revoke), the policy
+	// (B2BPolicy, with organization custom roles and tenancy) and the codes
+	// of a denial (session_authorization_error). Default false: a consumer
+	// project. A wrong value fails closed: every session JWT is refused.
+	B2B bool
+
 	// Policy is the RBAC policy cache that Permission rules and Authorize
-	// consult. Default: nil, and the Authenticator creates one from Client
-	// on first use, and closes it on Close. A cache passed here is shared:
-	// the Authenticator does not close it.
+	// consult in a consumer project. Default: nil, and the Authenticator
+	// creates one from Client on first use, and closes it on Close. A cache
+	// passed here is shared: the Authenticator does not close it. Setting it
+	// with B2B is an error.
 	Policy *policy.Cache
+	// B2BPolicy is Policy's counterpart for a B2B project (B2B true): the
+	// project policy and the organizations' custom roles, with the tenancy
+	// rule. Default nil: created on first use and closed on Close, as
+	// Policy. Setting it without B2B is an error.
+	B2BPolicy *policy.B2BCache
 
 	// MaxTokenAge decides when a locally valid session JWT is nevertheless
 	// authenticated with Stytch, which notices a revoked session:
@@ -193,8 +212,13 @@ func (cfg *Config) check() (settings, error) {
 	if cfg.Client == nil {
 		return settings{}, fmt.Errorf("%w: Client is required", ErrInvalidConfig)
 	}
-	if cfg.FleetOutage > FleetOutageRemote {
+	switch {
+	case cfg.FleetOutage > FleetOutageRemote:
 		return settings{}, fmt.Errorf("%w: FleetOutage %d is not one of FleetOutageLocal, FleetOutageRemote", ErrInvalidConfig, cfg.FleetOutage)
+	case cfg.B2B && cfg.Policy != nil:
+		return settings{}, fmt.Errorf("%w: Policy is a consumer project's policy; a B2B Authenticator takes B2BPolicy", ErrInvalidConfig)
+	case !cfg.B2B && cfg.B2BPolicy != nil:
+		return settings{}, fmt.Errorf("%w: B2BPolicy needs B2B (a B2B project)", ErrInvalidConfig)
 	}
 	tu := cfg.Tuning
 	for _, f := range []struct {

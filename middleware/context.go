@@ -4,7 +4,44 @@ import (
 	"context"
 
 	"github.com/stytchmw/stytchmw/client"
+	"github.com/stytchmw/stytchmw/internal/jwtverify"
 )
+
+// Caller says what kind of caller a request's credential proved.
+type Caller uint8
+
+const (
+	// CallerNone: no caller (the zero value).
+	CallerNone Caller = iota
+	// CallerUser: a consumer project's user session (Auth.Session).
+	CallerUser
+	// CallerMember: a B2B project's member session (Auth.MemberSession).
+	CallerMember
+	// CallerMachine: an M2M or Connected Apps access token
+	// (Auth.AccessToken). Only rules that accept machines let one through.
+	CallerMachine
+)
+
+// String names the caller for logs and metrics.
+func (c Caller) String() string {
+	switch c {
+	case CallerUser:
+		return "user"
+	case CallerMember:
+		return "member"
+	case CallerMachine:
+		return "machine"
+	}
+	return "none"
+}
+
+// AccessToken is what a verified M2M or Connected Apps access token says:
+// Subject (the M2M client, or the user or member a Connected App acts
+// for), ClientID (the client holding the token), ConnectedApp, Scopes (in
+// the token's order), OrganizationID and OrganizationSlug (a B2B
+// project's Connected Apps token acting for a member) and CustomClaims.
+// It is shared with the verified-token cache: read-only.
+type AccessToken = jwtverify.AccessToken
 
 // Verification says how a session was established.
 type Verification uint8
@@ -32,19 +69,35 @@ func (v Verification) String() string {
 	return "none"
 }
 
-// Auth is what the middleware learnt about a request's session. It is
-// shared, read-only: do not modify it or the Session it points to (a
-// verified token's Session may be cached and handed to later requests).
+// Auth is what the middleware learnt about a request's caller. Caller says
+// which one of Session, MemberSession and AccessToken is set. It is
+// shared, read-only: do not modify it or what it points to (a verified
+// token's Session may be cached and handed to later requests).
 type Auth struct {
-	// Session is the authenticated session.
+	// Caller is the kind of caller: CallerUser, CallerMember or
+	// CallerMachine.
+	Caller Caller
+	// Session is a consumer project's session (CallerUser).
 	Session *client.Session
-	// JWT is the session JWT in force: the request's own, or the fresh one
+	// MemberSession is a B2B project's member session (CallerMember): its
+	// MemberID, MemberSessionID, OrganizationID, OrganizationSlug and
+	// Roles.
+	MemberSession *client.MemberSession
+	// AccessToken is a machine caller's token (CallerMachine): its
+	// ClientID, Scopes and CustomClaims.
+	AccessToken *AccessToken
+	// JWT is the JWT in force: the request's own, or the fresh session JWT
 	// Stytch answered with after a remote authentication (so a handler can
 	// hand it back to a Bearer client). Empty only when Stytch sent none.
 	JWT string
 	// User is the session's user when Stytch answered (VerifiedRemote); nil
 	// after local verification, which does not see the user.
 	User *client.User
+	// Member and Organization are the member session's member and
+	// organization when Stytch answered (VerifiedRemote); nil after local
+	// verification.
+	Member       *client.Member
+	Organization *client.Organization
 	// Verified says whether the session was verified locally or remotely.
 	Verified Verification
 	// Source is the Name of the Source the credential came from; empty for
@@ -97,7 +150,7 @@ func (a *Authenticator) withAuth(ctx context.Context, auth Auth) context.Context
 // or by NewContext is not returned, so that a's checks never rest on a session a did not verify.
 func (a *Authenticator) verifiedHere(ctx context.Context) (*Auth, bool) {
 	c, _ := ctx.Value(recordKey{}).(*authContext)
-	if c == nil || c.by != a || c.auth.Session == nil {
+	if c == nil || c.by != a || c.auth.Caller == CallerNone {
 		return nil, false
 	}
 	return &c.auth, true

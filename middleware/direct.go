@@ -50,30 +50,31 @@ func (a *Authenticator) RequireBearer(rule Rule) func(ctx context.Context, autho
 	if rule.kind == kindNone {
 		return a.refuseAllCalls(errNoRule)
 	}
-	if err := rule.check(); err != nil {
+	if err := rule.checkFor(a); err != nil {
 		a.logger.Error("stytchmw: RequireBearer of an invalid rule; every call will be refused",
 			slog.String("rule", rule.String()), slog.String("reason", err.Error()))
 		return a.refuseAllCalls(err)
 	}
+	if rule.org.param != "" {
+		// A call has no path to take an organization from.
+		a.logger.Error("stytchmw: RequireBearer of a rule it cannot enforce outside HTTP; every call will be refused",
+			slog.String("rule", rule.String()))
+		return a.refuseAllCalls(errNotForCalls)
+	}
 	switch rule.kind {
 	case kindPublic:
 		return func(ctx context.Context, _ []string) (context.Context, error) { return ctx, nil }
-	case kindOptional, kindAuthenticated:
-		optional := rule.kind == kindOptional
-		return func(ctx context.Context, authorization []string) (context.Context, error) {
-			return a.authenticateCall(ctx, authorization, optional)
-		}
 	case kindPermission:
-		resource, action := rule.resource, rule.action
-		a.preparePermission(resource, action)
-		return func(ctx context.Context, authorization []string) (context.Context, error) {
-			return a.permitCall(ctx, authorization, resource, action)
-		}
+		a.warnUndefined(rule)
 	}
-	// A kind this file has not learnt yet: closed, and said so.
-	a.logger.Error("stytchmw: RequireBearer of a rule it cannot enforce outside HTTP; every call will be refused",
-		slog.String("rule", rule.String()))
-	return a.refuseAllCalls(errNotForCalls)
+	return func(ctx context.Context, authorization []string) (context.Context, error) {
+		at, anonymous, err := a.enforce(ctx, rule, nil,
+			func(acc callers) (attempt, error) { return a.authenticateBearer(ctx, authorization, acc) }, nil)
+		if err != nil || anonymous {
+			return ctx, err
+		}
+		return a.withAuth(ctx, at.auth), nil
+	}
 }
 
 // refuseAllCalls refuses every call with ErrNoRule, before any
@@ -86,69 +87,10 @@ func (a *Authenticator) refuseAllCalls(cause error) func(context.Context, []stri
 	}
 }
 
-// authenticateCall enforces Authenticated (or Optional, when optional) on
-// a call.
-func (a *Authenticator) authenticateCall(ctx context.Context, authorization []string, optional bool) (context.Context, error) {
-	start := a.startTimer()
-	at, err := a.authenticateBearer(ctx, authorization)
-	if err == nil && at.source == nil {
-		if optional {
-			a.observe(ctx, start, Observation{Outcome: OutcomeAnonymous})
-			return ctx, nil
-		}
-		err = newError(ErrNoCredential, nil)
-	}
-	if err != nil {
-		a.refused(ctx, start, at, err)
-		return ctx, err
-	}
-	a.observeAccepted(ctx, start, &at)
-	return a.withAuth(ctx, at.auth), nil
-}
-
-// permitCall enforces Permission(resource, action) on a call, as
-// requirePermission does on a request.
-func (a *Authenticator) permitCall(ctx context.Context, authorization []string, resource, action string) (context.Context, error) {
-	start := a.startTimer()
-	at, fresh, err := a.callSession(ctx, authorization)
-	if err != nil {
-		a.refused(ctx, start, at, err)
-		return ctx, err
-	}
-	if fresh {
-		a.observeAccepted(ctx, start, &at)
-		start = a.startTimer()
-	}
-	verdict, err := a.authorize(at.auth.Session.Roles, resource, action)
-	if err != nil {
-		a.refused(ctx, start, at, err)
-		return ctx, err
-	}
-	a.observe(ctx, start, Observation{Outcome: OutcomeAuthorized, Verification: at.auth.Verified, Source: at.auth.Source})
-	at.auth.Verdict = verdict
-	return a.withAuth(ctx, at.auth), nil
-}
-
-// callSession is requestSession for a call: the session a verified earlier
-// in ctx, or the call's credential authenticated now (fresh).
-func (a *Authenticator) callSession(ctx context.Context, authorization []string) (at attempt, fresh bool, err error) {
-	if err := a.checkOpen(); err != nil {
-		return attempt{}, false, err
-	}
-	if prior, ok := a.verifiedHere(ctx); ok {
-		return attempt{auth: *prior}, false, nil
-	}
-	at, err = a.authenticateBearer(ctx, authorization)
-	if err == nil && at.source == nil {
-		err = newError(ErrNoCredential, nil)
-	}
-	return at, true, err
-}
-
 // authenticateBearer finds a call's Bearer credential and establishes its
-// session, as authenticateRequest does a request's. An attempt with a nil
-// source and no error means no credential.
-func (a *Authenticator) authenticateBearer(ctx context.Context, authorization []string) (attempt, error) {
+// caller, of a kind acc holds, as authenticateRequest does a request's. An
+// attempt with a nil source and no error means no credential.
+func (a *Authenticator) authenticateBearer(ctx context.Context, authorization []string, acc callers) (attempt, error) {
 	if err := a.checkOpen(); err != nil {
 		return attempt{}, err
 	}
@@ -162,7 +104,7 @@ func (a *Authenticator) authenticateBearer(ctx context.Context, authorization []
 	case token == "":
 		return attempt{}, nil
 	}
-	at, err := a.authenticateCredential(ctx, bearerSource.Kind, token, a.maxAge)
+	at, err := a.authenticateCredential(ctx, bearerSource.Kind, token, a.maxAge, acc)
 	at.source, at.token = &bearerSource, token
 	at.auth.Source = bearerSource.Name
 	return at, err

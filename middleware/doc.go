@@ -15,6 +15,12 @@
 // depends on the request's data. Handlers read the session with
 // FromContext; NewContext puts one in a context for handler tests.
 //
+// One Authenticator serves a consumer project or, with Config.B2B, a B2B
+// project (member sessions of organizations, tenant-scoped rules with
+// Rule.InOrganization); either kind also takes machine callers (M2M and
+// Connected Apps access tokens) on routes whose rule says so (Scope,
+// Rule.OrMachine). Auth.Caller says which caller a handler has.
+//
 // An Authenticator trusts only sessions it verified itself: Permission
 // rules and Authorize reuse the session that the same Authenticator's
 // Require stored earlier in the chain, and otherwise authenticate the

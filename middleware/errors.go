@@ -5,6 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
+
+	"github.com/stytchmw/stytchmw/policy"
 )
 
 // Code is the stable, machine-readable reason a request was refused. It is
@@ -61,9 +64,10 @@ const (
 	// header, issuer, audience, signature, a kid the JWKS does not hold after
 	// a refresh, nbf, an iat in the future, or malformed claims (401).
 	ErrInvalidToken Code = "invalid_token"
-	// ErrTokenExpired: the JWT is authentic but past exp. Only the local-only
-	// API (AuthenticateJWTLocal) returns it; the middleware refreshes such a
-	// token with Stytch instead (401).
+	// ErrTokenExpired: the JWT is authentic but past exp: from the
+	// local-only API (AuthenticateJWTLocal), and for an expired access token
+	// (which only its client can renew). The middleware refreshes an expired
+	// session JWT with Stytch instead (401).
 	ErrTokenExpired Code = "token_expired"
 	// ErrTokenTooOld: the JWT was issued MaxTokenAge or longer ago. Only
 	// AuthenticateJWTLocal returns it; the middleware asks Stytch instead (401).
@@ -78,6 +82,22 @@ const (
 	// action; the error_type is the one Stytch answers a failed
 	// authorization check with (403).
 	ErrForbidden Code = "consumer_session_authorization_error"
+	// ErrMemberForbidden: the member session is valid but its roles do not
+	// grant the action in the organization; the error_type Stytch's B2B
+	// authorization check answers with (403). A consumer project's
+	// sessions get ErrForbidden instead.
+	ErrMemberForbidden Code = "session_authorization_error"
+	// ErrTenancy: a B2B check about an organization other than the
+	// caller's own (a member of organization A asking about organization
+	// B, or an access token of another organization or of none): refused
+	// before any role or scope is looked at, whatever they are; Stytch's
+	// error_type for it (403).
+	ErrTenancy Code = "session_authorization_tenancy_error"
+	// ErrInsufficientScope: a machine caller's access token lacks a scope
+	// the route requires, or its scopes do not grant a Permission rule's
+	// action (403, with an RFC 6750 insufficient_scope challenge for a
+	// Bearer caller).
+	ErrInsufficientScope Code = "insufficient_scope"
 	// ErrNoRule: the route has no authorization rule in a route table that
 	// refuses unmapped routes (chi and nethttp packages): closed by default,
 	// refused before any authentication (403).
@@ -108,6 +128,9 @@ var codes = map[Code]codeInfo{
 	ErrSessionNotFound:     {http.StatusUnauthorized, "The session could not be found; it may have been revoked or have expired."},
 	ErrCrossOrigin:         {http.StatusForbidden, "Cross-origin request refused for a cookie credential."},
 	ErrForbidden:           {http.StatusForbidden, "The User is not authorized to perform the requested action on that resource."},
+	ErrMemberForbidden:     {http.StatusForbidden, "The Member is not authorized to perform the requested action on that resource."},
+	ErrTenancy:             {http.StatusForbidden, "The organization of the request is not the caller's organization."},
+	ErrInsufficientScope:   {http.StatusForbidden, "The access token lacks a scope the request requires."},
 	ErrNoRule:              {http.StatusForbidden, "No authorization rule allows this route."},
 	ErrUnavailable:         {http.StatusServiceUnavailable, "The session could not be checked because Stytch is unreachable; try again later."},
 	ErrPolicyUnavailable:   {http.StatusServiceUnavailable, "The authorization policy is not available; try again later."},
@@ -178,9 +201,13 @@ const realm = "stytch"
 // body {"status_code", "error_type", "error_message"} built from err's Code
 // (never from request data), Cache-Control: no-store, and on a 401 an RFC
 // 6750 challenge: `Bearer realm="stytch"` when no credential was sent,
-// `Bearer realm="stytch", error="invalid_token"` otherwise. Custom handlers
-// may call it for the cases they do not treat themselves.
-func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
+// `Bearer realm="stytch", error="invalid_token"` otherwise. A 403
+// insufficient_scope to a request with a Bearer credential carries
+// `Bearer realm="stytch", error="insufficient_scope", scope="…"`, naming
+// the scopes a Scope rule requires (without scope when a Permission rule's
+// policy decided). Custom handlers may call it for the cases they do not
+// treat themselves.
+func WriteError(w http.ResponseWriter, r *http.Request, status int, err error) {
 	code := CodeOf(err)
 	body := errorBody{StatusCode: status, ErrorType: string(code), ErrorMessage: code.Message()}
 	if code == "" {
@@ -194,6 +221,9 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 			h.Set("WWW-Authenticate", `Bearer realm="`+realm+`", error="invalid_token"`)
 		}
 	}
+	if code == ErrInsufficientScope && r != nil && hasBearer(r) {
+		h.Set("WWW-Authenticate", scopeChallenge(err))
+	}
 	data, _ := json.Marshal(body) // strings and an int: cannot fail
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -201,4 +231,23 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 	h.Set("Content-Length", strconv.Itoa(len(data)+1))
 	w.WriteHeader(status)
 	_, _ = w.Write(append(data, '\n'))
+}
+
+// scopeChallenge is the RFC 6750 challenge of a missing scope. The scopes
+// are those of a Scope rule, checked by policy.RequireScopes: no quote or
+// backslash can be in them.
+func scopeChallenge(err error) string {
+	c := `Bearer realm="` + realm + `", error="insufficient_scope"`
+	var se *policy.ScopeError
+	if errors.As(err, &se) && se.Required != "" {
+		c += `, scope="` + se.Required + `"`
+	}
+	return c
+}
+
+// hasBearer reports whether r carries an Authorization header with the
+// Bearer scheme.
+func hasBearer(r *http.Request) bool {
+	v := r.Header.Get("Authorization")
+	return len(v) > len("bearer ") && strings.EqualFold(v[:len("bearer ")], "bearer ")
 }

@@ -16,6 +16,7 @@ func TestCodesStatusAndMessage(t *testing.T) {
 		ErrNoCredential: 401, ErrMalformedCredential: 401, ErrCredentialTooLarge: 401,
 		ErrMultipleCredentials: 401, ErrInvalidToken: 401, ErrTokenExpired: 401, ErrTokenTooOld: 401,
 		ErrSessionNotFound: 401, ErrCrossOrigin: 403, ErrForbidden: 403, ErrNoRule: 403,
+		ErrMemberForbidden: 403, ErrTenancy: 403, ErrInsufficientScope: 403,
 		ErrUnavailable: 503, ErrPolicyUnavailable: 503,
 	}
 	if len(want) != len(codes) {

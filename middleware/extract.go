@@ -10,8 +10,10 @@ import (
 type CredentialKind uint8
 
 const (
-	// SessionJWT is a Stytch session JWT: verified locally, and with Stytch
-	// only when it is expired, or older than MaxTokenAge.
+	// SessionJWT is a Stytch JWT: a session JWT, verified locally, and with
+	// Stytch only when it is expired, or older than MaxTokenAge; or, on a
+	// route whose rule accepts machines, an M2M or Connected Apps access
+	// token, verified locally only.
 	SessionJWT CredentialKind = iota + 1
 	// SessionToken is an opaque Stytch session token: always authenticated
 	// with Stytch, its successes cached for SessionTokenCacheTTL.

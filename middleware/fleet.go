@@ -180,14 +180,36 @@ func (a *Authenticator) askStytchForAll(ctx context.Context) bool {
 type sharedAnswer struct {
 	Version int             `json:"v"`
 	At      time.Time       `json:"at"` // when Stytch answered
-	Session *client.Session `json:"session"`
-	User    *client.User    `json:"user"`
-	JWT     string          `json:"jwt,omitempty"`
+	Session *client.Session `json:"session,omitempty"`
+	User    *client.User    `json:"user,omitempty"`
+	// MemberSession, Member and Organization replace Session and User in a
+	// B2B project.
+	MemberSession *client.MemberSession `json:"member_session,omitempty"`
+	Member        *client.Member        `json:"member,omitempty"`
+	Organization  *client.Organization  `json:"organization,omitempty"`
+	JWT           string                `json:"jwt,omitempty"`
+}
+
+// remoteSession is the answer as this Authenticator holds it, or nil when
+// it is not an answer of this Authenticator's kind of project.
+func (sa *sharedAnswer) remoteSession(b2b bool) *remoteSession {
+	if b2b {
+		ms := sa.MemberSession
+		if sa.Session != nil || ms == nil || ms.MemberSessionID == "" || ms.MemberID == "" || ms.OrganizationID == "" ||
+			sa.Member == nil || sa.Organization == nil {
+			return nil
+		}
+		return &remoteSession{memberSession: ms, member: sa.Member, organization: sa.Organization, jwt: sa.JWT}
+	}
+	if sa.MemberSession != nil || sa.Session == nil || sa.Session.SessionID == "" || sa.Session.UserID == "" || sa.User == nil {
+		return nil
+	}
+	return &remoteSession{session: sa.Session, user: sa.User, jwt: sa.JWT}
 }
 
 const sharedAnswerVersion = 1
 
-var errBadSharedAnswer = errors.New("a shared answer without a session")
+var errBadSharedAnswer = errors.New("a shared answer without a session of this project's kind")
 
 // answerDeadline is how long an answer Stytch gave at `at` may be reused
 // for a credential of kind checked under age, and whether it may be at
@@ -195,7 +217,7 @@ var errBadSharedAnswer = errors.New("a shared answer without a session")
 // session's expiry, and for a JWT never past MaxTokenAge (which promises
 // that Stytch vouched for the session within it; below one second it
 // promises a call per request, so nothing is reused).
-func (a *Authenticator) answerDeadline(kind CredentialKind, age tokenAge, at time.Time, s *client.Session) (time.Time, bool) {
+func (a *Authenticator) answerDeadline(kind CredentialKind, age tokenAge, at, expiresAt time.Time) (time.Time, bool) {
 	if a.answerTTL <= 0 {
 		return time.Time{}, false
 	}
@@ -207,8 +229,8 @@ func (a *Authenticator) answerDeadline(kind CredentialKind, age tokenAge, at tim
 		ttl = min(ttl, time.Duration(age))
 	}
 	until := at.Add(ttl)
-	if exp := s.ExpiresAt; !exp.IsZero() && exp.Before(until) {
-		until = exp
+	if !expiresAt.IsZero() && expiresAt.Before(until) {
+		until = expiresAt
 	}
 	return until, until.After(a.now())
 }
@@ -228,18 +250,22 @@ func (a *Authenticator) fetchShared(ctx context.Context, kind CredentialKind, ag
 		return nil, time.Time{}, false
 	}
 	var sa sharedAnswer
-	if err := json.Unmarshal(payload, &sa); err != nil || sa.Version != sharedAnswerVersion ||
-		sa.Session == nil || sa.Session.SessionID == "" || sa.Session.UserID == "" || sa.User == nil {
+	err = json.Unmarshal(payload, &sa)
+	var rs *remoteSession
+	if err == nil && sa.Version == sharedAnswerVersion {
+		rs = sa.remoteSession(a.b2b)
+	}
+	if rs == nil {
 		a.logger.Warn("stytchmw: refused an answer of the fleet's store", "err", errors.Join(errBadSharedAnswer, err))
 		return nil, time.Time{}, false
 	}
 	// The deadline is recomputed with this replica's rules (its TTL, the
 	// call's MaxTokenAge), never taken from the store alone.
-	until, ok := a.answerDeadline(kind, age, sa.At, sa.Session)
+	until, ok := a.answerDeadline(kind, age, sa.At, rs.expiresAt())
 	if !ok {
 		return nil, time.Time{}, false
 	}
-	return &remoteSession{session: sa.Session, user: sa.User, jwt: sa.JWT}, until, true
+	return rs, until, true
 }
 
 // share stores Stytch's answer in the fleet, in the background: the
@@ -248,11 +274,12 @@ func (a *Authenticator) share(ctx context.Context, kind CredentialKind, age toke
 	if a.fleet == nil {
 		return
 	}
-	until, ok := a.answerDeadline(kind, age, at, rs.session)
+	until, ok := a.answerDeadline(kind, age, at, rs.expiresAt())
 	if !ok {
 		return
 	}
-	payload, err := json.Marshal(sharedAnswer{Version: sharedAnswerVersion, At: at, Session: rs.session, User: rs.user, JWT: rs.jwt})
+	payload, err := json.Marshal(sharedAnswer{Version: sharedAnswerVersion, At: at, Session: rs.session, User: rs.user,
+		MemberSession: rs.memberSession, Member: rs.member, Organization: rs.organization, JWT: rs.jwt})
 	if err != nil || !a.enter() {
 		return
 	}

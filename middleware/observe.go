@@ -100,7 +100,8 @@ func (a *Authenticator) observe(ctx context.Context, start time.Time, o Observat
 // outcomeOf classifies a refusal.
 func outcomeOf(err error) Outcome {
 	switch code := CodeOf(err); {
-	case code == ErrForbidden, code == ErrNoRule:
+	case code == ErrForbidden, code == ErrMemberForbidden, code == ErrTenancy,
+		code == ErrInsufficientScope, code == ErrNoRule:
 		return OutcomeDenied
 	case code.Status() >= 500:
 		return OutcomeUnavailable

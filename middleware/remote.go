@@ -46,7 +46,12 @@ import (
 type remoteSession struct {
 	session *client.Session
 	user    *client.User
-	jwt     string
+	// memberSession, member and organization are a B2B project's answer,
+	// instead of session and user.
+	memberSession *client.MemberSession
+	member        *client.Member
+	organization  *client.Organization
+	jwt           string
 }
 
 // authenticateRemote asks Stytch about a credential, through the cache (for
@@ -145,18 +150,7 @@ func (a *Authenticator) askStytch(ctx context.Context, kind CredentialKind, toke
 	stop := context.AfterFunc(a.base, cancel)
 	defer stop()
 
-	req := client.AuthenticateRequest{SessionJWT: token}
-	if kind == SessionToken {
-		req = client.AuthenticateRequest{SessionToken: token}
-	}
-	resp, err := a.client.Authenticate(ctx, req)
-	if err != nil {
-		return nil, remoteError(err)
-	}
-	if resp.Session.SessionID == "" || resp.Session.UserID == "" {
-		return nil, newError(ErrUnavailable, errNoSessionInAnswer)
-	}
-	return &remoteSession{session: &resp.Session, user: &resp.User, jwt: resp.SessionJWT}, nil
+	return a.postAuthenticate(ctx, kind, token)
 }
 
 // remoteError maps a failed authenticate call to a refusal.

@@ -41,7 +41,7 @@ func (a *Authenticator) Require(rule Rule) func(http.Handler) http.Handler {
 	if rule.kind == kindNone {
 		return func(http.Handler) http.Handler { return a.refuseAll(errNoRule) }
 	}
-	if err := rule.check(); err != nil {
+	if err := rule.checkFor(a); err != nil {
 		a.logger.Error("stytchmw: Require of an invalid rule; every request will be refused",
 			slog.String("rule", rule.String()), slog.String("reason", err.Error()))
 		return func(http.Handler) http.Handler { return a.refuseAll(err) }
@@ -49,15 +49,24 @@ func (a *Authenticator) Require(rule Rule) func(http.Handler) http.Handler {
 	switch rule.kind {
 	case kindPublic:
 		return func(next http.Handler) http.Handler { return next }
-	case kindOptional, kindAuthenticated:
-		optional := rule.kind == kindOptional
-		return func(next http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				a.serve(w, r, next, optional)
-			})
-		}
+	case kindPermission:
+		a.warnUndefined(rule)
 	}
-	return a.requirePermission(rule.resource, rule.action)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			a.serve(w, r, next, rule)
+		})
+	}
+}
+
+// warnUndefined loads the policy for a Permission rule when it is put on a
+// route (see Require) and warns about a resource or action the policy does
+// not define.
+func (a *Authenticator) warnUndefined(rule Rule) {
+	if err := a.validatePolicy(rule.resource, rule.action); err != nil && !errors.Is(err, policy.ErrUnavailable) {
+		a.logger.Warn("stytchmw: a Permission rule names something the RBAC policy does not define; every check will be denied",
+			slog.String("resource", rule.resource), slog.String("action", rule.action), slog.String("reason", err.Error()))
+	}
 }
 
 // refuseAll refuses every request with ErrNoRule, before any
@@ -68,69 +77,32 @@ func (a *Authenticator) refuseAll(cause error) http.Handler {
 	})
 }
 
-// requirePermission is Require of Permission(resource, action).
-func (a *Authenticator) requirePermission(resource, action string) func(http.Handler) http.Handler {
-	a.preparePermission(resource, action)
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := a.startTimer()
-			at, fresh, err := a.requestSession(r)
-			if err != nil {
-				a.refuse(w, r, start, at, err)
-				return
+// serve enforces a valid rule other than Public on a request, through
+// enforce; the request's own parts are its credential (authenticateRequest),
+// its path values (a tenant-scoped rule's organization), the refreshed
+// cookie and the ErrorHandler's answer.
+func (a *Authenticator) serve(w http.ResponseWriter, r *http.Request, next http.Handler, rule Rule) {
+	at, anonymous, err := a.enforce(r.Context(), rule, r,
+		func(acc callers) (attempt, error) { return a.authenticateRequest(r, acc) },
+		func(at *attempt) {
+			if at.refreshed && a.cookie.appliesTo(at.source) {
+				a.cookie.write(w, at.auth.JWT, at.auth.expiresAt())
 			}
-			if fresh {
-				a.accepted(w, r, start, &at)
-				start = a.startTimer()
-			}
-			verdict, err := a.authorize(at.auth.Session.Roles, resource, action)
-			if err != nil {
-				a.refuse(w, r, start, at, err)
-				return
-			}
-			a.observe(r.Context(), start, Observation{Outcome: OutcomeAuthorized, Verification: at.auth.Verified, Source: at.auth.Source})
-			at.auth.Verdict = verdict
-			next.ServeHTTP(w, r.WithContext(a.withAuth(r.Context(), at.auth)))
 		})
+	switch {
+	case err != nil:
+		a.errorHandler(w, r, CodeOf(err).Status(), err)
+	case anonymous:
+		next.ServeHTTP(w, r) // Optional, without a credential
+	default:
+		next.ServeHTTP(w, r.WithContext(a.withAuth(r.Context(), at.auth)))
 	}
-}
-
-// preparePermission sets up a Permission rule once, when it is put on a
-// route: it loads the policy (see Require) and warns about a resource or
-// action the policy does not define.
-func (a *Authenticator) preparePermission(resource, action string) {
-	if pc, err := a.policyCache(); err == nil {
-		if err := pc.Validate(resource, action); err != nil && !errors.Is(err, policy.ErrUnavailable) {
-			a.logger.Warn("stytchmw: a Permission rule names something the RBAC policy does not define; every check will be denied",
-				slog.String("resource", resource), slog.String("action", action), slog.String("reason", err.Error()))
-		}
-	}
-}
-
-// serve enforces Authenticated (or Optional, when optional).
-func (a *Authenticator) serve(w http.ResponseWriter, r *http.Request, next http.Handler, optional bool) {
-	start := a.startTimer()
-	at, err := a.authenticateRequest(r)
-	if err != nil {
-		a.refuse(w, r, start, at, err)
-		return
-	}
-	if at.source == nil {
-		if optional {
-			a.observe(r.Context(), start, Observation{Outcome: OutcomeAnonymous})
-			next.ServeHTTP(w, r)
-			return
-		}
-		a.refuse(w, r, start, at, newError(ErrNoCredential, nil))
-		return
-	}
-	a.accepted(w, r, start, &at)
-	next.ServeHTTP(w, r.WithContext(a.withAuth(r.Context(), at.auth)))
 }
 
 // authenticateRequest finds the request's credential and establishes its
-// session. An attempt with a nil source and no error means no credential.
-func (a *Authenticator) authenticateRequest(r *http.Request) (attempt, error) {
+// caller, of a kind acc holds. An attempt with a nil source and no error
+// means no credential.
+func (a *Authenticator) authenticateRequest(r *http.Request, acc callers) (attempt, error) {
 	if err := a.checkOpen(); err != nil {
 		return attempt{}, err
 	}
@@ -141,19 +113,10 @@ func (a *Authenticator) authenticateRequest(r *http.Request) (attempt, error) {
 	if err := a.checkCrossOrigin(r, cred.source); err != nil {
 		return attempt{source: cred.source, token: cred.token}, err
 	}
-	at, err := a.authenticateCredential(r.Context(), cred.source.Kind, cred.token, a.maxAge)
+	at, err := a.authenticateCredential(r.Context(), cred.source.Kind, cred.token, a.maxAge, acc)
 	at.source, at.token = cred.source, cred.token
 	at.auth.Source = cred.source.Name
 	return at, err
-}
-
-// accepted records an established session: the refreshed cookie, the
-// observation.
-func (a *Authenticator) accepted(w http.ResponseWriter, r *http.Request, start time.Time, at *attempt) {
-	if at.refreshed && a.cookie.appliesTo(at.source) {
-		a.cookie.write(w, at.auth.JWT, at.auth.Session.ExpiresAt)
-	}
-	a.observeAccepted(r.Context(), start, at)
 }
 
 // observeAccepted observes an established session.

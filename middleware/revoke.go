@@ -33,7 +33,8 @@ const sessionJWTLifetime = 5 * time.Minute
 var errRevokedHere = errors.New("the session was revoked through this Authenticator")
 
 // Revoke logs a session out: it revokes the session with Stytch
-// (sessions/revoke, by session id) and, once Stytch has confirmed (or
+// (sessions/revoke by session id, or b2b/sessions/revoke by member session
+// id) and, once Stytch has confirmed (or
 // answered that the session does not exist any more), makes this
 // Authenticator refuse the session at once: every later request carrying
 // one of its JWTs or opaque tokens gets 401 session_not_found, and the
@@ -66,10 +67,10 @@ var errRevokedHere = errors.New("the session was revoked through this Authentica
 // still pass here without Stytch, in a set bounded by
 // Config.Tuning.RevokedSessionsSize.
 func (a *Authenticator) Revoke(ctx context.Context, auth *Auth) error {
-	if auth == nil || auth.Session == nil || auth.Session.SessionID == "" {
+	if auth == nil || auth.sessionID() == "" {
 		return fmt.Errorf("%w: Revoke needs the Auth of an authenticated session", ErrInvalidParams)
 	}
-	sessionID := auth.Session.SessionID
+	sessionID := auth.sessionID()
 	if !a.enter() {
 		return newError(ErrUnavailable, errClosed)
 	}
@@ -79,7 +80,12 @@ func (a *Authenticator) Revoke(ctx context.Context, auth *Auth) error {
 	stop := context.AfterFunc(a.base, cancel)
 	defer stop()
 
-	_, err := a.client.Revoke(callCtx, client.RevokeRequest{SessionID: sessionID})
+	var err error
+	if auth.MemberSession != nil {
+		_, err = a.client.B2B().Revoke(callCtx, client.B2BRevokeRequest{MemberSessionID: sessionID})
+	} else {
+		_, err = a.client.Revoke(callCtx, client.RevokeRequest{SessionID: sessionID})
+	}
 	if err != nil && !errors.Is(err, client.ErrSessionNotFound) {
 		return newError(ErrUnavailable, fmt.Errorf("revoke: %w", err))
 	}
@@ -94,7 +100,9 @@ func (a *Authenticator) Revoke(ctx context.Context, auth *Auth) error {
 var errUserLoggedOut = errors.New("the user was logged out everywhere after the session started")
 
 // RevokeUser logs a user out everywhere: it revokes every session of the
-// user with Stytch (sessions/get by user_id, then sessions/revoke for each)
+// user with Stytch (sessions/get by user_id, then sessions/revoke for each;
+// in a B2B project userID is a member id, and one b2b/sessions/revoke by
+// member_id does it)
 // and refuses, on this Authenticator and in fleet mode on every replica,
 // every session of the user that started before now (a not-before):
 // 401 session_not_found, whatever credential of it a request carries.
@@ -128,6 +136,9 @@ func (a *Authenticator) RevokeUser(ctx context.Context, userID string) error {
 		stop := context.AfterFunc(a.base, cancel)
 		defer stop()
 		return f(callCtx)
+	}
+	if a.b2b {
+		return a.revokeMember(ctx, userID, call)
 	}
 	var sessions []client.Session
 	err := call(func(ctx context.Context) error {
@@ -166,6 +177,24 @@ func (a *Authenticator) RevokeUser(ctx context.Context, userID string) error {
 	return nil
 }
 
+// revokeMember is RevokeUser in a B2B project, where userID is a member
+// id: one b2b/sessions/revoke by member_id revokes every session of the
+// member, and the not-before is this clock's now. Only a failed revoke
+// leaves the fleet untouched (ErrUnavailable: nothing was done).
+func (a *Authenticator) revokeMember(ctx context.Context, memberID string, call func(func(context.Context) error) error) error {
+	err := call(func(ctx context.Context) error {
+		_, err := a.client.B2B().Revoke(ctx, client.B2BRevokeRequest{MemberID: memberID})
+		return err
+	})
+	if err != nil && !errors.Is(err, client.ErrSessionNotFound) {
+		return newError(ErrUnavailable, fmt.Errorf("revoke the member's sessions: %w", err))
+	}
+	r := fleet.Revocation{Kind: fleet.UserLoggedOut, UserID: memberID, NotBefore: a.now(), Until: a.revokedUntil(ctx, &Auth{})}
+	a.applyRevocation(r)
+	a.publish(ctx, r)
+	return nil
+}
+
 // revokedUntil is how long a session revoked now must be refused here: as
 // long as any credential of it could still pass without Stytch. That is a
 // JWT issued just before the revocation, valid for sessionJWTLifetime plus
@@ -196,16 +225,17 @@ func later(t, u time.Time) time.Time {
 }
 
 // checkNotRevoked refuses a session revoked through this Authenticator (or
-// a replica of its fleet), and a session of a user logged out everywhere
-// before it started.
-func (a *Authenticator) checkNotRevoked(s *client.Session) error {
-	if s == nil {
+// a replica of its fleet), and a session of a user or member logged out
+// everywhere before it started. A machine has no session: nothing to refuse.
+func (a *Authenticator) checkNotRevoked(auth *Auth) error {
+	subject, startedAt := auth.subject()
+	if subject == "" {
 		return nil
 	}
-	if a.revoked.has(s.SessionID) {
+	if a.revoked.has(auth.sessionID()) {
 		return newError(ErrSessionNotFound, errRevokedHere)
 	}
-	if a.users.refuses(s.UserID, s.StartedAt) {
+	if a.users.refuses(subject, startedAt) {
 		return newError(ErrSessionNotFound, errUserLoggedOut)
 	}
 	return nil

@@ -38,7 +38,7 @@ func (c *sessionTokenCache) get(sum [sha256.Size]byte) (*remoteSession, bool) {
 // A full cache leaves it out.
 func (c *sessionTokenCache) put(sum [sha256.Size]byte, rs *remoteSession) {
 	until := c.now().Add(c.ttl)
-	if exp := rs.session.ExpiresAt; !exp.IsZero() && exp.Before(until) {
+	if exp := rs.expiresAt(); !exp.IsZero() && exp.Before(until) {
 		until = exp
 	}
 	c.putUntil(sum, rs, until)
@@ -54,6 +54,6 @@ func (c *sessionTokenCache) putUntil(sum [sha256.Size]byte, rs *remoteSession, u
 // be asked about again. It scans the cache, which Revoke alone does.
 func (c *sessionTokenCache) dropSession(sessionID string) {
 	c.entries.DeleteFunc(func(_ [sha256.Size]byte, rs *remoteSession) bool {
-		return rs.session.SessionID == sessionID
+		return rs.sessionID() == sessionID
 	})
 }

@@ -47,7 +47,8 @@ type RouteTable struct {
 }
 
 // New checks cfg and returns its RouteTable. Every rule must be valid (not
-// the zero Rule, no Permission without a resource or an action) and every
+// the zero Rule, no Permission without a resource or an action, a
+// tenant-scoped rule's path parameter in its pattern) and every
 // key look like a ServeMux pattern ("[METHOD ][HOST]/[PATH]"). Each rule's
 // middleware is built here, once.
 func New(cfg Config) (*RouteTable, error) {
@@ -55,6 +56,9 @@ func New(cfg Config) (*RouteTable, error) {
 		return nil, fmt.Errorf("%w: Authenticator is required", ErrInvalidConfig)
 	}
 	entries, err := routeguard.Build(cfg.Rules, checkPattern, cfg.Authenticator.Require)
+	if err == nil {
+		err = routeguard.CheckPathParams(entries, func(k string) string { return k })
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}

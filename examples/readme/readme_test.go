@@ -155,6 +155,20 @@ func newFleetAuthenticator(ctx context.Context, stytch *client.Client, redisURL,
 	return auth, store, nil // serve /healthz 200 only once auth.Status().Ready()
 }
 
+// b2bRoutes is the README's B2B snippet; TestB2BSnippet runs it.
+func b2bRoutes(ctx context.Context, c *client.Client, mux *http.ServeMux, me, list http.HandlerFunc) (*middleware.Authenticator, error) {
+	auth, err := middleware.New(ctx, middleware.Config{Client: c, B2B: true})
+	if err != nil {
+		return nil, err
+	}
+
+	in := middleware.PathValue("organization_id")
+	mux.Handle("GET /me", auth.Require(middleware.Authenticated())(me))
+	mux.Handle("GET /orgs/{organization_id}/documents",
+		auth.Require(middleware.Permission("documents", "read").InOrganization(in))(list))
+	return auth, nil
+}
+
 // The end of the README's snippets.
 
 // documentsService is the service of the gRPC snippet, with two methods
@@ -190,6 +204,48 @@ func TestGRPCSnippet(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Stop()
+}
+
+// TestB2BSnippet serves the B2B snippet with the emulator in B2B mode: a
+// member reads its own organization's documents and not another's.
+func TestB2BSnippet(t *testing.T) {
+	srv := stytchtest.NewServer(stytchtest.Config{B2B: true})
+	defer srv.Close()
+	ctx := context.Background()
+	var orgs [2]string
+	var jwt string
+	for i, slug := range []string{"acme", "globex"} {
+		o, err := srv.CreateOrganization(ctx, stytchtest.OrganizationParams{Name: slug, Slug: slug})
+		if err != nil {
+			t.Fatal(err)
+		}
+		orgs[i] = o.OrganizationID
+	}
+	m, err := srv.CreateMember(ctx, stytchtest.MemberParams{OrganizationID: orgs[0], Email: "r@acme.example", Roles: []string{"reader"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := srv.CreateMemberSession(ctx, stytchtest.MemberSessionParams{OrganizationID: orgs[0], MemberID: m.MemberID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwt = g.SessionJWT
+	mux := http.NewServeMux()
+	ok := func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") }
+	auth, err := b2bRoutes(ctx, srv.Client(), mux, ok, ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer auth.Close()
+	for path, want := range map[string]int{"/me": 200, "/orgs/" + orgs[0] + "/documents": 200, "/orgs/" + orgs[1] + "/documents": 403} {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Authorization", "Bearer "+jwt)
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, req)
+		if w.Code != want {
+			t.Errorf("%s: %d %s, want %d", path, w.Code, w.Body, want)
+		}
+	}
 }
 
 func deleteDocument(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }

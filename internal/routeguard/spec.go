@@ -8,6 +8,12 @@ type Spec struct {
 	// Resource and Action are what a Permission rule checks; both empty
 	// for the other rules.
 	Resource, Action string
+	// PathParam is the path parameter a tenant-scoped rule reads the
+	// organization from; empty for the other rules. The route's pattern
+	// must have it (CheckPathParams).
+	PathParam string
+	// Machines says the rule accepts machine callers.
+	Machines bool
 }
 
 // SpecOf reads a middleware.Rule. Package middleware sets it when it is

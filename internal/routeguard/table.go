@@ -3,6 +3,7 @@ package routeguard
 import (
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Entry is one rule of a route table.
@@ -41,4 +42,45 @@ func Build[K comparable, R any](rules map[string]R, parse func(string) (K, error
 		entries[k] = &Entry[R]{Key: key, Rule: rule, Spec: spec, Enforce: enforce(rule)}
 	}
 	return entries, nil
+}
+
+// CheckPathParams refuses a tenant-scoped rule on a route whose pattern has
+// no wildcard of the rule's path parameter: its organization would always
+// be empty, and every request refused by the tenancy rule. pattern returns
+// a key's pattern; wildcards are written {name}, {name...} (ServeMux) or
+// {name:regexp} (chi).
+func CheckPathParams[K comparable, R any](entries map[K]*Entry[R], pattern func(K) string) error {
+	for k, e := range entries {
+		if e.Spec.PathParam == "" {
+			continue
+		}
+		if !hasWildcard(pattern(k), e.Spec.PathParam) {
+			return fmt.Errorf("rule %q reads the organization from the path parameter %q, which its pattern does not have", e.Key, e.Spec.PathParam)
+		}
+	}
+	return nil
+}
+
+// hasWildcard reports whether pattern has the wildcard name.
+func hasWildcard(pattern, name string) bool {
+	for {
+		i := strings.IndexByte(pattern, '{')
+		if i < 0 {
+			return false
+		}
+		pattern = pattern[i+1:]
+		j := strings.IndexByte(pattern, '}')
+		if j < 0 {
+			return false
+		}
+		w := pattern[:j]
+		if c := strings.IndexByte(w, ':'); c >= 0 {
+			w = w[:c]
+		}
+		w = strings.TrimSuffix(w, "...")
+		if w == name {
+			return true
+		}
+		pattern = pattern[j+1:]
+	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stytchmw/stytchmw/middleware"
 	"github.com/stytchmw/stytchmw/nethttp"
+	"github.com/stytchmw/stytchmw/policy"
 	"github.com/stytchmw/stytchmw/stytchtest"
 )
 
@@ -28,6 +29,10 @@ type Fixture struct {
 	// JWT holds a session JWT per user: "user" (stytch_user only),
 	// "reader", "editor", "admin" (the roles of stytchtest.DefaultPolicy).
 	JWT map[string]string
+	// Org maps an organization's slug to its id, and B2BPolicy is the
+	// Authenticator's policy (NewB2B only).
+	Org       map[string]string
+	B2BPolicy *policy.B2BCache
 }
 
 // New starts a Fixture.
@@ -54,6 +59,84 @@ func New(tb testing.TB) *Fixture {
 		f.JWT[name] = g.SessionJWT
 	}
 	return f
+}
+
+// NewB2B starts a Fixture of a B2B project: organizations acme and
+// globex (Org maps each slug to its id), an Authenticator with Config.B2B,
+// and the credentials JWT["acme-reader"] (a reader of acme),
+// JWT["globex-admin"] (an admin of globex), JWT["m2m-read"] and
+// JWT["m2m-write"] (M2M tokens with read:documents, write:documents).
+func NewB2B(tb testing.TB) *Fixture {
+	tb.Helper()
+	ctx := context.Background()
+	srv := stytchtest.NewServer(stytchtest.Config{B2B: true})
+	tb.Cleanup(srv.Close)
+	pc, err := policy.NewB2B(ctx, policy.B2BConfig{Client: srv.Client()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = pc.Close() })
+	auth, err := middleware.New(ctx, middleware.Config{Client: srv.Client(), B2B: true, B2BPolicy: pc, Now: srv.Now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = auth.Close() })
+	f := &Fixture{Stytch: srv, Auth: auth, JWT: map[string]string{}, Org: map[string]string{}, B2BPolicy: pc}
+	for _, m := range []struct{ org, role string }{{"acme", "reader"}, {"globex", "admin"}} {
+		o, err := srv.CreateOrganization(ctx, stytchtest.OrganizationParams{Name: m.org, Slug: m.org})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		f.Org[m.org] = o.OrganizationID
+		mem, err := srv.CreateMember(ctx, stytchtest.MemberParams{OrganizationID: o.OrganizationID, Email: m.role + "@" + m.org + ".example", Roles: []string{m.role}})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		g, err := srv.CreateMemberSession(ctx, stytchtest.MemberSessionParams{OrganizationID: o.OrganizationID, MemberID: mem.MemberID})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		f.JWT[m.org+"-"+m.role] = g.SessionJWT
+	}
+	c, err := srv.CreateM2MClient(ctx, stytchtest.M2MClientParams{Name: "worker", Scopes: []string{"read:documents", "write:documents"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for name, scope := range map[string]string{"m2m-read": "read:documents", "m2m-write": "write:documents"} {
+		if f.JWT[name], err = srv.CreateM2MToken(ctx, c.ClientID, []string{scope}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return f
+}
+
+// TenantRules are the routes both routers' tenancy tests serve, with
+// their rules; TenantCases are the requests to them. ok is the body
+// substring of a 200.
+func TenantRules() map[string]middleware.Rule {
+	in := middleware.PathValue("organization_id")
+	return map[string]middleware.Rule{
+		"GET /orgs/{organization_id}/documents":         middleware.Permission("documents", "read").InOrganization(in),
+		"DELETE /orgs/{organization_id}/documents/{id}": middleware.Permission("documents", "delete").InOrganization(in),
+		"GET /machine/documents":                        middleware.Scope("read:documents"),
+	}
+}
+
+// TenantCases are the requests to the TenantRules routes of a NewB2B
+// fixture: tenancy, a role denial, machines and sessions kept apart.
+func (f *Fixture) TenantCases(ok string) []Case {
+	acme, globex := f.Org["acme"], f.Org["globex"]
+	return []Case{
+		{Method: "GET", Path: "/orgs/" + acme + "/documents", Who: "acme-reader", Status: 200, Body: ok},
+		{Method: "GET", Path: "/orgs/" + globex + "/documents", Who: "acme-reader", Status: 403, Body: string(middleware.ErrTenancy)},
+		{Method: "GET", Path: "/orgs/" + acme + "/documents", Who: "globex-admin", Status: 403, Body: string(middleware.ErrTenancy)},
+		{Method: "DELETE", Path: "/orgs/" + acme + "/documents/d1", Who: "acme-reader", Status: 403, Body: string(middleware.ErrMemberForbidden)},
+		{Method: "DELETE", Path: "/orgs/" + globex + "/documents/d1", Who: "globex-admin", Status: 200, Body: ok},
+		{Method: "GET", Path: "/machine/documents", Who: "m2m-read", Status: 200, Body: ok},
+		{Method: "GET", Path: "/machine/documents", Who: "m2m-write", Status: 403, Body: string(middleware.ErrInsufficientScope)},
+		{Method: "GET", Path: "/machine/documents", Who: "acme-reader", Status: 401, Body: string(middleware.ErrInvalidToken)},
+		{Method: "GET", Path: "/orgs/" + acme + "/documents", Who: "m2m-read", Status: 401, Body: string(middleware.ErrInvalidToken)},
+	}
 }
 
 // Call sends one request to the test server as who ("" for no credential,
