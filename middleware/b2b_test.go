@@ -107,6 +107,16 @@ func (e *b2bEnv) member(org stytchtest.Organization, email, role string) *stytch
 	return g
 }
 
+// session starts another session of a member.
+func (e *b2bEnv) session(org stytchtest.Organization, memberID string) *stytchtest.MemberSessionGrant {
+	e.t.Helper()
+	g, err := e.srv.CreateMemberSession(context.Background(), stytchtest.MemberSessionParams{OrganizationID: org.OrganizationID, MemberID: memberID})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return g
+}
+
 func (e *b2bEnv) routes() http.Handler {
 	a := e.auth
 	in := PathValue("organization_id")
@@ -380,6 +390,30 @@ func TestB2BRevokeMemberSession(t *testing.T) {
 	}
 	e.call("GET", b2bMe, bearer(e.reader.SessionJWT)).want(t, 401, ErrSessionNotFound)
 	e.call("GET", b2bMe, cookie(DefaultTokenCookie, e.reader.SessionToken)).want(t, 401, ErrSessionNotFound)
+}
+
+// TestB2BRevokeUser: RevokeUser in a B2B project takes a member id, revokes
+// every session of the member with one b2b/sessions/revoke and refuses them
+// here at once (their JWTs verify locally until exp); a session the member
+// starts afterwards passes, and another member is untouched.
+func TestB2BRevokeUser(t *testing.T) {
+	e := newB2BEnv(t, nil)
+	second := e.session(e.acme, e.reader.MemberSession.MemberID)
+	e.call("GET", b2bMe, bearer(e.reader.SessionJWT)).want(t, 200, "")
+	e.call("GET", b2bMe, bearer(second.SessionJWT)).want(t, 200, "")
+	e.srv.Advance(time.Second) // the not-before is this clock's now: a later session starts after it
+	if err := e.auth.RevokeUser(context.Background(), e.reader.MemberSession.MemberID); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.srv.Requests(stytchtest.EndpointB2BRevoke); n != 1 {
+		t.Fatalf("%d calls to b2b/sessions/revoke, want 1", n)
+	}
+	e.call("GET", b2bMe, bearer(e.reader.SessionJWT)).want(t, 401, ErrSessionNotFound)
+	e.call("GET", b2bMe, bearer(second.SessionJWT)).want(t, 401, ErrSessionNotFound)
+	e.call("GET", b2bMe, bearer(e.admin.SessionJWT)).want(t, 200, "")
+	e.srv.Advance(time.Second)
+	later := e.session(e.acme, e.reader.MemberSession.MemberID)
+	e.call("GET", b2bMe, bearer(later.SessionJWT)).want(t, 200, "")
 }
 
 func TestB2BOutages(t *testing.T) {
