@@ -33,13 +33,13 @@ const (
 	EndpointB2BExchange     Endpoint = "b2b_exchange"     // POST /v1/b2b/sessions/exchange
 	// EndpointB2BExchangeAccessToken is POST /v1/b2b/sessions/exchange_access_token.
 	EndpointB2BExchangeAccessToken Endpoint = "b2b_exchange_access_token"
-	EndpointB2BAttest              Endpoint = "b2b_attest"  // POST /v1/b2b/sessions/attest
-	EndpointB2BMigrate             Endpoint = "b2b_migrate" // POST /v1/b2b/sessions/migrate
-	EndpointB2BJWKS         Endpoint = "b2b_jwks"         // GET /v1/b2b/sessions/jwks/{project_id}
-	EndpointB2BPolicy       Endpoint = "b2b_policy"       // GET /v1/b2b/rbac/policy
-	EndpointOrgPolicy       Endpoint = "org_policy"       // GET and PUT /v1/b2b/rbac/organizations/{organization_id}
-	EndpointOrganizations   Endpoint = "organizations"    // POST /v1/b2b/organizations, GET …/{organization_id}
-	EndpointMembers         Endpoint = "members"          // POST …/{organization_id}/members, GET …/{organization_id}/member
+	EndpointB2BAttest              Endpoint = "b2b_attest"    // POST /v1/b2b/sessions/attest
+	EndpointB2BMigrate             Endpoint = "b2b_migrate"   // POST /v1/b2b/sessions/migrate
+	EndpointB2BJWKS                Endpoint = "b2b_jwks"      // GET /v1/b2b/sessions/jwks/{project_id}
+	EndpointB2BPolicy              Endpoint = "b2b_policy"    // GET /v1/b2b/rbac/policy
+	EndpointOrgPolicy              Endpoint = "org_policy"    // GET and PUT /v1/b2b/rbac/organizations/{organization_id}
+	EndpointOrganizations          Endpoint = "organizations" // POST /v1/b2b/organizations, GET …/{organization_id}
+	EndpointMembers                Endpoint = "members"       // POST …/{organization_id}/members, GET …/{organization_id}/member
 
 	EndpointM2MClients Endpoint = "m2m_clients"       // POST /v1/m2m/clients, GET …/{client_id}
 	EndpointM2MToken   Endpoint = "oauth2_token"      // POST /v1/public/{project_id}/oauth2/token
