@@ -26,7 +26,7 @@ const (
 	maxM2MClients        = 10_000
 	maxScopes            = 100
 	maxClientIDBytes     = 128
-	minClientSecretBytes = 16
+	minClientSecretBytes = 8
 	maxClientSecretBytes = 256
 	// m2mSecretBytes encode to a 43-character client secret.
 	m2mSecretBytes = 32
@@ -65,7 +65,8 @@ type M2MClientParams struct {
 	// in the project.
 	ClientID string
 	// ClientSecret imports a client with a secret of its own (default: a
-	// new random one): 16 to 256 printable ASCII bytes without spaces.
+	// new random one): 8 (Stytch's minimum) to 256 printable ASCII bytes
+	// without spaces; Stytch's entropy requirements are not modelled.
 	ClientSecret string
 	// Name and Description are the client's display name and description.
 	Name, Description string

@@ -294,7 +294,7 @@ func TestM2MClientWithOwnCredentials(t *testing.T) {
 			"id with a slash":     {map[string]any{"client_id": "a/b"}, client.ErrBadRequest},
 			"id with a space":     {map[string]any{"client_id": "a b"}, client.ErrBadRequest},
 			"id too long":         {map[string]any{"client_id": strings.Repeat("a", 129)}, client.ErrBadRequest},
-			"secret too short":    {map[string]any{"client_secret": "short-secret-15"}, client.ErrBadRequest},
+			"secret too short":    {map[string]any{"client_secret": "7-bytes"}, client.ErrBadRequest},
 			"secret too long":     {map[string]any{"client_secret": strings.Repeat("s", 257)}, client.ErrBadRequest},
 			"secret with a space": {map[string]any{"client_secret": "sixteen bytes and more"}, client.ErrBadRequest},
 			"secret not ASCII":    {map[string]any{"client_secret": "sixteen-bytes-and-é"}, client.ErrBadRequest},
