@@ -175,6 +175,16 @@ func TestB2BMigrate(t *testing.T) {
 	mustRegister(t, srv, ExternalToken{Endpoint: EndpointMigrate, Token: "idp-ada", Email: acme.EmailAddress})
 	mustRegister(t, srv, ExternalToken{Endpoint: EndpointMigrate, Token: "idp-new", Email: uniqueEmail("new")})
 	mustRegister(t, srv, ExternalToken{Endpoint: EndpointMigrate, Token: "idp-no-email"})
+	// The admin API registers outside parties' tokens in a B2B project too.
+	if r := call(t, srv, http.MethodPost, "/emulator/external-tokens", map[string]any{"endpoint": "migrate", "token": "idp-admin",
+		"user_id": globex.MemberID}, true); r.status != 200 {
+		t.Fatalf("registering by the admin API: %d %s", r.status, r.body)
+	}
+	resp, err := b2b.Migrate(ctx, client.B2BMigrateRequest{SessionToken: "idp-admin", OrganizationID: acme.OrganizationID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkMemberGrant(t, srv, resp, acme) // globex's member stands for its address: acme's member
 
 	for _, m := range []Member{acme, globex} {
 		resp, err := b2b.Migrate(ctx, client.B2BMigrateRequest{SessionToken: "idp-ada", OrganizationID: m.OrganizationID})
@@ -187,7 +197,7 @@ func TestB2BMigrate(t *testing.T) {
 			t.Errorf("session = %+v", s)
 		}
 	}
-	_, err := b2b.Migrate(ctx, client.B2BMigrateRequest{SessionToken: "idp-new", OrganizationID: acme.OrganizationID})
+	_, err = b2b.Migrate(ctx, client.B2BMigrateRequest{SessionToken: "idp-new", OrganizationID: acme.OrganizationID})
 	wantAPIError(t, err, 404, errMemberNotFound) // B2B migrate never creates a member
 	_, err = b2b.Migrate(ctx, client.B2BMigrateRequest{SessionToken: "idp-ada", OrganizationID: "organization-test-x"})
 	wantAPIError(t, err, 404, errOrganizationNotFound)
@@ -204,8 +214,8 @@ func TestB2BMigrate(t *testing.T) {
 	wantErrorBody(t, call(t, srv, http.MethodPost, "/v1/b2b/sessions/migrate",
 		map[string]any{"session_token": "idp-ada", "organization_id": acme.OrganizationID, "session_duration_minutes": 4}, true),
 		400, client.ErrInvalidSessionDurationMinutes)
-	if n := srv.Requests(EndpointB2BMigrate); n != 8 {
-		t.Errorf("Requests(EndpointB2BMigrate) = %d, want 8", n)
+	if n := srv.Requests(EndpointB2BMigrate); n != 9 {
+		t.Errorf("Requests(EndpointB2BMigrate) = %d, want 9", n)
 	}
 }
 
