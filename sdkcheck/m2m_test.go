@@ -81,4 +81,20 @@ func checkM2M(t *testing.T, cl clientsAPI, api m2mAPI) {
 	if !errors.As(err, &oauthErr) || oauthErr.ErrorType != "invalid_scope" {
 		t.Errorf("a scope the client lacks: %v", err)
 	}
+
+	// An imported client: its own id and secret.
+	imported, err := cl.Create(ctx, &clients.CreateParams{ClientID: "billing-v1", ClientSecret: "imported-secret-1", Scopes: []string{"read:users"}})
+	if err != nil || imported.M2MClient.ClientID != "billing-v1" || imported.M2MClient.ClientSecretLastFour != "et-1" {
+		t.Fatalf("Clients.Create with an id and a secret = %+v, %v", imported, err)
+	}
+	tok, err = api.Token(ctx, &m2m.TokenParams{ClientID: "billing-v1", ClientSecret: "imported-secret-1"})
+	if err != nil {
+		t.Fatalf("Token for the imported client: %v", err)
+	}
+	if auth, err := api.AuthenticateToken(ctx, &m2m.AuthenticateTokenParams{AccessToken: tok.AccessToken}); err != nil || auth.ClientID != "billing-v1" {
+		t.Errorf("AuthenticateToken of the imported client's token = %+v, %v", auth, err)
+	}
+	if _, err := cl.Create(ctx, &clients.CreateParams{ClientID: "billing-v1", Scopes: []string{"read:users"}}); err == nil {
+		t.Error("a second client with the same client_id was created")
+	}
 }

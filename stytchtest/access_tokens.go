@@ -74,6 +74,9 @@ func (s *Server) CreateAccessToken(ctx context.Context, p AccessTokenParams) (st
 	if e := validScopes(p.Scopes); e != nil {
 		return "", e
 	}
+	if p.ClientID != "" && !validID(p.ClientID) {
+		return "", badRequest(client.ErrBadRequest, "client_id must be 1 to %d printable bytes without spaces.", maxFieldBytes)
+	}
 	t := accessToken{subject: p.Subject, scopes: p.Scopes, clientID: p.ClientID, jti: s.newID("access-token")}
 	if t.clientID == "" {
 		t.clientID = s.newID("connected-app")

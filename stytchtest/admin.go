@@ -37,12 +37,18 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request, request
 	}{ok(requestID), u.UserID, u}, nil
 }
 
+// adminSessionFields are the session fields of the admin API's session and
+// member session requests.
+type adminSessionFields struct {
+	SessionDurationMinutes *int                          `json:"session_duration_minutes"`
+	SessionCustomClaims    map[string]any                `json:"session_custom_claims"`
+	AuthenticationFactors  []client.AuthenticationFactor `json:"authentication_factors"`
+}
+
 func (s *Server) adminCreateSession(w http.ResponseWriter, r *http.Request, requestID string) (any, *client.StytchError) {
 	var req struct {
-		UserID                 string                        `json:"user_id"`
-		SessionDurationMinutes *int                          `json:"session_duration_minutes"`
-		SessionCustomClaims    map[string]any                `json:"session_custom_claims"`
-		AuthenticationFactors  []client.AuthenticationFactor `json:"authentication_factors"`
+		UserID string `json:"user_id"`
+		adminSessionFields
 	}
 	if e := decodeBody(w, r, &req, true); e != nil {
 		return nil, e
@@ -66,11 +72,9 @@ func (s *Server) adminCreateSession(w http.ResponseWriter, r *http.Request, requ
 
 func (s *Server) adminCreateMemberSession(w http.ResponseWriter, r *http.Request, requestID string) (any, *client.StytchError) {
 	var req struct {
-		OrganizationID         string                        `json:"organization_id"`
-		MemberID               string                        `json:"member_id"`
-		SessionDurationMinutes *int                          `json:"session_duration_minutes"`
-		SessionCustomClaims    map[string]any                `json:"session_custom_claims"`
-		AuthenticationFactors  []client.AuthenticationFactor `json:"authentication_factors"`
+		OrganizationID string `json:"organization_id"`
+		MemberID       string `json:"member_id"`
+		adminSessionFields
 	}
 	if e := decodeBody(w, r, &req, true); e != nil {
 		return nil, e
@@ -156,6 +160,24 @@ func (s *Server) adminAdvanceClock(w http.ResponseWriter, r *http.Request, reque
 		Now     string `json:"now"`
 		NowUnix int64  `json:"now_unix"`
 	}{ok(requestID), now.Format(time.RFC3339Nano), now.Unix()}, nil
+}
+
+// adminCreateAccessToken issues a Connected Apps access token, as
+// CreateAccessToken does, for a user or a member.
+func (s *Server) adminCreateAccessToken(w http.ResponseWriter, r *http.Request, requestID string) (any, *client.StytchError) {
+	var req struct {
+		Subject  string   `json:"subject"`
+		ClientID string   `json:"client_id"`
+		Scopes   []string `json:"scopes"`
+	}
+	if e := decodeBody(w, r, &req, true); e != nil {
+		return nil, e
+	}
+	token, err := s.CreateAccessToken(r.Context(), AccessTokenParams(req))
+	if err != nil {
+		return nil, asAPIError(err)
+	}
+	return newTokenBody(requestID, token), nil
 }
 
 func (s *Server) adminRegisterExternalToken(w http.ResponseWriter, r *http.Request, requestID string) (any, *client.StytchError) {

@@ -2,7 +2,6 @@ package stytchtest
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/stytchmw/stytchmw/client"
 )
@@ -172,30 +171,19 @@ func (s *Server) handleB2BAuthenticate(w http.ResponseWriter, r *http.Request, r
 		return nil, e
 	}
 
+	var verdict *authorizationVerdict
 	now := s.stamp()
 	s.mu.Lock()
-	sn, e := s.activeSessionLocked(sub, now)
-	if e != nil {
-		s.mu.Unlock()
-		return nil, e
-	}
-	updated, e := applyClaims(sn.customClaims, claims)
-	if e != nil {
-		s.mu.Unlock()
-		return nil, e
-	}
-	var verdict *authorizationVerdict
-	if check != nil {
-		if verdict, e = s.authorizeMemberLocked(sn, *check); e != nil {
-			s.mu.Unlock()
-			return nil, e
+	sn, e := s.updateSessionLocked(sub, now, req.SessionDurationMinutes, claims, func(sn *session) (e *client.StytchError) {
+		if check != nil {
+			verdict, e = s.authorizeMemberLocked(sn, *check)
 		}
+		return e
+	})
+	if e != nil {
+		s.mu.Unlock()
+		return nil, e
 	}
-	sn.lastAccessedAt = now
-	if req.SessionDurationMinutes != 0 {
-		sn.expiresAt = now.Add(time.Duration(req.SessionDurationMinutes) * time.Minute)
-	}
-	sn.customClaims = updated
 	body, e := s.memberSessionAnswerLocked(sn, requestID)
 	s.mu.Unlock()
 	if e != nil {
@@ -253,19 +241,12 @@ func (s *Server) handleB2BRevoke(w http.ResponseWriter, r *http.Request, request
 	if e := decodeBody(w, r, &req, false); e != nil {
 		return nil, e
 	}
-	n := 0
-	for _, v := range []string{req.MemberSessionID, req.SessionToken, req.SessionJWT, req.MemberID} {
-		if v != "" {
-			n++
-		}
-	}
-	switch {
+	switch n := countGiven(req.MemberSessionID, req.SessionToken, req.SessionJWT, req.MemberID); {
 	case n > 1:
 		return nil, badRequest(client.ErrTooManySessionRevokeArguments, "Please include exactly one of member_session_id, session_token, session_jwt or member_id in a revoke request.")
 	case n == 0:
 		return nil, badRequest(client.ErrNoSessionRevokeArguments, "Please include one of member_session_id, session_token, session_jwt or member_id in a revoke request.")
 	}
-	now := s.stamp()
 	if req.MemberID != "" {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -278,17 +259,9 @@ func (s *Server) handleB2BRevoke(w http.ResponseWriter, r *http.Request, request
 		}
 		return ok(requestID), nil
 	}
-	sub, e := s.resolve(sessionRef{id: req.MemberSessionID, token: req.SessionToken, jwt: req.SessionJWT})
-	if e != nil {
+	if e := s.revokeSession(sessionRef{id: req.MemberSessionID, token: req.SessionToken, jwt: req.SessionJWT}); e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sn, e := s.activeSessionLocked(sub, now)
-	if e != nil {
-		return nil, e
-	}
-	sn.revoked = true
 	return ok(requestID), nil
 }
 

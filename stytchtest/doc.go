@@ -24,7 +24,8 @@
 //   - with Config.B2B, a B2B project instead of a consumer one: Stytch's
 //     organizations (create, get), members (create, get by id or email),
 //     B2B sessions (get, authenticate with an authorization_check, revoke by
-//     session id, token, JWT or member, exchange), the B2B JWKS (without
+//     session id, token, JWT or member, exchange, exchange_access_token,
+//     attest, migrate), the B2B JWKS (without
 //     credentials), the B2B policy with scopes and the organizations'
 //     custom roles (org policy get and put). Member session JWTs carry
 //     exactly Stytch's claims, with the https://stytch.com/organization
@@ -32,12 +33,14 @@
 //     organization first (403 session_authorization_tenancy_error), then
 //     looks at the project's roles and the session organization's custom
 //     roles (403 session_authorization_error);
-//   - in both kinds of project, M2M clients (create, get), the OAuth token
+//   - in both kinds of project, M2M clients (create, with a generated or
+//     the caller's own client_id and client_secret; get), the OAuth token
 //     endpoint (client credentials, form-encoded, OAuth-shaped errors
 //     invalid_client and invalid_scope), Connected Apps access tokens
-//     (CreateAccessToken) and RFC 7662 introspection. Access tokens are
-//     signed by the project's keys, live an hour, carry a scope claim and no
-//     session claim, and are refused as session_jwt.
+//     for users and members (CreateAccessToken), RFC 7662 introspection and
+//     the key set at /v1/public/{project_id}/.well-known/jwks.json. Access
+//     tokens are signed by the project's keys, live an hour, carry a scope
+//     claim and no session claim, and are refused as session_jwt.
 //
 // Tests control it from Go: users and sessions (CreateUser, CreateSession),
 // organizations, members and member sessions (CreateOrganization,
@@ -46,8 +49,15 @@
 // the policy (SetPolicy), the clock (Now, Advance), key rotation (RotateKeys,
 // DropOldKeys), hostile tokens (SignToken, JWTClaims), fault injection
 // (InjectFault), request counters (Requests) and the outside parties of the
-// grant endpoints (RegisterExternalToken). The same controls are served
-// under /emulator/ for the standalone command, stytchtest/cmd/stytch-emulator.
+// grant endpoints (RegisterExternalToken, for users or members). The same
+// controls are served
+// under /emulator/ for the standalone command, stytchtest/cmd/stytch-emulator
+// (access tokens at /emulator/access-tokens, external tokens at
+// /emulator/external-tokens, in both kinds of project).
+//
+// Consumer and B2B share one implementation wherever Stytch's rules are
+// the same: the session store, authenticate's update of a session, revoke,
+// the grant endpoints' token rules and checks, and the key set.
 //
 // # Where Stytch's behaviour is unconfirmed
 //
@@ -76,7 +86,17 @@
 // active; the token endpoint answers 401 invalid_client for an unknown
 // client or a wrong secret; introspection takes any client_id (Connected
 // Apps clients are not modelled) but checks an M2M client's secret, and
-// answers M2M tokens active while their client exists. A JWT without the
+// answers M2M tokens active while their client exists. A caller's own
+// client_id is 1 to 128 of A-Z, a-z, 0-9 and "-._~" (it must fit a URL
+// path segment) and, when taken, 400 duplicate_client_id; its own
+// client_secret is 8 (Stytch's documented minimum) to 256 printable ASCII
+// bytes, Stytch's entropy rule not modelled. B2B migrate and attest find
+// the member with the registered token's email address in the request's
+// organization (attest: or its session's) and never create one (Stytch
+// documents that the member must exist); exchange_access_token needs the
+// token registered for a member id, since its request names no
+// organization; a trusted auth token naming another member than the
+// session's is 400 invalid_trusted_auth_token. A JWT without the
 // organization claim sent to a B2B project is 400 jwt_invalid_claims. In
 // the Go API a zero DurationMinutes means the default of 60; the admin API
 // refuses an explicit session_duration_minutes of 0.

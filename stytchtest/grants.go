@@ -33,6 +33,12 @@ const (
 //     accepted once, within 5 minutes.
 //   - EndpointAttest: a trusted auth token of the profile ProfileID
 //     (required) for UserID (or the user with Email). Reusable.
+//
+// In a B2B project UserID is a member id and Email a member's address:
+// migrate and attest find the member with that address (a member id stands
+// for its member's address) in the request's organization (attest: or the
+// session's), and never create one; an exchange_access_token token needs
+// UserID, as its request names no organization.
 type ExternalToken struct {
 	Endpoint  Endpoint
 	Token     string
@@ -99,9 +105,13 @@ func (s *Server) registerExternalToken(t ExternalToken) *client.StytchError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case t.UserID != "" && s.userLocked(t.UserID) == nil:
+	case s.b2b && t.UserID != "" && s.members[t.UserID] == nil:
+		return apiError(http.StatusNotFound, errMemberNotFound, msgMemberNotFound)
+	case s.b2b && t.UserID == "" && t.Endpoint == EndpointExchangeAccessToken:
+		return badRequest(client.ErrBadRequest, "In a B2B project an exchange_access_token token needs user_id, the member's id.")
+	case !s.b2b && t.UserID != "" && s.userLocked(t.UserID) == nil:
 		return apiError(http.StatusNotFound, client.ErrUserNotFound, "User could not be found.")
-	case t.Email != "" && t.Endpoint != EndpointMigrate && s.usersByEmail[strings.ToLower(t.Email)] == "":
+	case !s.b2b && t.Email != "" && t.Endpoint != EndpointMigrate && s.usersByEmail[strings.ToLower(t.Email)] == "":
 		return apiError(http.StatusNotFound, client.ErrUserNotFound, "No user has this email.")
 	case len(s.external) >= maxExternalTokens:
 		return badRequest(client.ErrBadRequest, "The emulator holds its maximum of %d external tokens.", maxExternalTokens)
@@ -195,20 +205,11 @@ func (s *Server) handleMigrate(w http.ResponseWriter, r *http.Request, requestID
 	if e := decodeBody(w, r, &req, false); e != nil {
 		return nil, e
 	}
-	if req.SessionToken == "" {
-		return nil, badRequest(client.ErrInvalidSessionToken, "session_token is required.")
-	}
-	if e := checkGrantFields(req.SessionDurationMinutes, req.SessionCustomClaims); e != nil {
+	rec, e := s.migrateToken(req.SessionToken, req.SessionDurationMinutes, req.SessionCustomClaims)
+	if e != nil {
 		return nil, e
 	}
-	rec := s.takeExternal(EndpointMigrate, req.SessionToken)
-	if rec == nil {
-		return nil, apiError(http.StatusUnauthorized, client.ErrInvalidSessionToken, "The external identity provider does not accept this session_token.")
-	}
 	userID := s.userForExternal(rec)
-	if userID == "" && rec.email == "" {
-		return nil, badRequest(client.ErrMigrateEmailDoesNotExist, "The external identity provider's user info has no email address.")
-	}
 	if userID == "" {
 		u, err := s.createUser(rec.email, nil, nil, "")
 		if err != nil && !errors.Is(err, errDuplicateEmail) {
@@ -227,21 +228,55 @@ func (s *Server) handleMigrate(w http.ResponseWriter, r *http.Request, requestID
 	return s.grantSession(requestID, userID, req.SessionDurationMinutes, req.SessionCustomClaims, factor)
 }
 
+// migrateToken checks a migrate request's session fields (consumer or B2B)
+// and returns the registered migrate token: the refusal of an external
+// identity provider that does not know it, or whose user info has no email
+// address.
+func (s *Server) migrateToken(token string, minutes int, claims map[string]any) (*externalToken, *client.StytchError) {
+	if token == "" {
+		return nil, badRequest(client.ErrInvalidSessionToken, "session_token is required.")
+	}
+	if e := checkGrantFields(minutes, claims); e != nil {
+		return nil, e
+	}
+	rec := s.takeExternal(EndpointMigrate, token)
+	if rec == nil {
+		return nil, apiError(http.StatusUnauthorized, client.ErrInvalidSessionToken, "The external identity provider does not accept this session_token.")
+	}
+	if rec.userID == "" && rec.email == "" {
+		return nil, badRequest(client.ErrMigrateEmailDoesNotExist, "The external identity provider's user info has no email address.")
+	}
+	return rec, nil
+}
+
 // handleExchangeAccessToken serves POST /v1/sessions/exchange_access_token.
 func (s *Server) handleExchangeAccessToken(w http.ResponseWriter, r *http.Request, requestID string) (any, *client.StytchError) {
 	var req client.ExchangeAccessTokenRequest
 	if e := decodeBody(w, r, &req, false); e != nil {
 		return nil, e
 	}
-	if req.AccessToken == "" {
-		return nil, badRequest(client.ErrInvalidToken, "access_token is required.")
-	}
-	if e := checkGrantFields(req.SessionDurationMinutes, req.SessionCustomClaims); e != nil {
+	taken, factor, e := s.redeemAccessToken(req.AccessToken, req.SessionDurationMinutes, req.SessionCustomClaims)
+	if e != nil {
 		return nil, e
+	}
+	return s.grantSession(requestID, s.userForExternal(&taken), req.SessionDurationMinutes, req.SessionCustomClaims, factor)
+}
+
+// redeemAccessToken checks an exchange_access_token request (consumer or
+// B2B) and takes its registered access token, once: it must hold
+// full_access and be at most 5 minutes old. It returns what was registered
+// and the factor of the session to grant.
+func (s *Server) redeemAccessToken(token string, minutes int, claims map[string]any) (externalToken, client.AuthenticationFactor, *client.StytchError) {
+	if token == "" {
+		return externalToken{}, client.AuthenticationFactor{}, badRequest(client.ErrInvalidToken, "access_token is required.")
+	}
+	if e := checkGrantFields(minutes, claims); e != nil {
+		return externalToken{}, client.AuthenticationFactor{}, e
 	}
 	now := s.stamp()
 	s.mu.Lock()
-	rec := s.external[externalKey(EndpointExchangeAccessToken, req.AccessToken)]
+	defer s.mu.Unlock()
+	rec := s.external[externalKey(EndpointExchangeAccessToken, token)]
 	var refusal *client.StytchError
 	switch {
 	case rec == nil || rec.used:
@@ -250,21 +285,14 @@ func (s *Server) handleExchangeAccessToken(w http.ResponseWriter, r *http.Reques
 		refusal = badRequest(client.ErrAccessTokenMissingFullAccess, "The access token does not hold the full_access scope.")
 	case now.Sub(rec.issuedAt) > accessTokenMaxAge:
 		refusal = badRequest(client.ErrAccessTokenTooOld, "The access token is more than 5 minutes old.")
-	default:
-		rec.used = true
 	}
-	var clientID string
-	var taken externalToken
-	if rec != nil {
-		taken, clientID = *rec, rec.clientID
-	}
-	s.mu.Unlock()
 	if refusal != nil {
-		return nil, refusal
+		return externalToken{}, client.AuthenticationFactor{}, refusal
 	}
+	rec.used = true
 	factor := client.AuthenticationFactor{Type: "oauth", DeliveryMethod: "oauth_access_token_exchange",
-		OAuthAccessTokenExchangeFactor: &client.OAuthAccessTokenExchangeFactor{ClientID: clientID}}
-	return s.grantSession(requestID, s.userForExternal(&taken), req.SessionDurationMinutes, req.SessionCustomClaims, factor)
+		OAuthAccessTokenExchangeFactor: &client.OAuthAccessTokenExchangeFactor{ClientID: rec.clientID}}
+	return *rec, factor, nil
 }
 
 // handleAttest serves POST /v1/sessions/attest.
@@ -273,32 +301,47 @@ func (s *Server) handleAttest(w http.ResponseWriter, r *http.Request, requestID 
 	if e := decodeBody(w, r, &req, false); e != nil {
 		return nil, e
 	}
-	switch {
-	case req.ProfileID == "":
-		return nil, badRequest(client.ErrTrustedTokenProfileNotFound, "profile_id is required.")
-	case req.Token == "":
-		return nil, badRequest(client.ErrInvalidTrustedAuthToken, "token is required.")
-	case req.SessionToken != "" && req.SessionJWT != "":
-		return nil, badRequest(client.ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt, not both.")
-	}
-	if e := checkGrantFields(req.SessionDurationMinutes, req.SessionCustomClaims); e != nil {
+	rec, e := s.attestToken(req.ProfileID, req.Token, req.SessionToken, req.SessionJWT, req.SessionDurationMinutes, req.SessionCustomClaims)
+	if e != nil {
 		return nil, e
 	}
-	if !s.profileExists(req.ProfileID) {
-		return nil, apiError(http.StatusNotFound, client.ErrTrustedTokenProfileNotFound, "No trusted auth token profile has this profile_id.")
-	}
-	rec := s.takeExternal(EndpointAttest, req.Token)
-	if rec == nil || rec.profileID != req.ProfileID {
-		return nil, apiError(http.StatusUnauthorized, client.ErrInvalidTrustedAuthToken, "The trusted auth token is not valid for this profile.")
-	}
 	userID := s.userForExternal(rec)
-	factor := client.AuthenticationFactor{Type: "trusted_auth_token", DeliveryMethod: "trusted_token_exchange",
-		TrustedAuthTokenFactor: &client.TrustedAuthTokenFactor{TokenID: rec.tokenID}}
+	factor := trustedTokenFactor(rec)
 	if req.SessionToken == "" && req.SessionJWT == "" {
 		return s.grantSession(requestID, userID, req.SessionDurationMinutes, req.SessionCustomClaims, factor)
 	}
 	return s.addFactor(requestID, userID, sessionRef{token: req.SessionToken, jwt: req.SessionJWT},
 		req.SessionDurationMinutes, req.SessionCustomClaims, factor)
+}
+
+// attestToken checks an attest request (consumer or B2B) and returns the
+// registered trusted auth token it presents.
+func (s *Server) attestToken(profileID, token, sessionToken, sessionJWT string, minutes int, claims map[string]any) (*externalToken, *client.StytchError) {
+	switch {
+	case profileID == "":
+		return nil, badRequest(client.ErrTrustedTokenProfileNotFound, "profile_id is required.")
+	case token == "":
+		return nil, badRequest(client.ErrInvalidTrustedAuthToken, "token is required.")
+	case sessionToken != "" && sessionJWT != "":
+		return nil, badRequest(client.ErrTooManySessionArguments, "Please include at most one of session_token or session_jwt, not both.")
+	}
+	if e := checkGrantFields(minutes, claims); e != nil {
+		return nil, e
+	}
+	if !s.profileExists(profileID) {
+		return nil, apiError(http.StatusNotFound, client.ErrTrustedTokenProfileNotFound, "No trusted auth token profile has this profile_id.")
+	}
+	rec := s.takeExternal(EndpointAttest, token)
+	if rec == nil || rec.profileID != profileID {
+		return nil, apiError(http.StatusUnauthorized, client.ErrInvalidTrustedAuthToken, "The trusted auth token is not valid for this profile.")
+	}
+	return rec, nil
+}
+
+// trustedTokenFactor is the factor attest adds for rec.
+func trustedTokenFactor(rec *externalToken) client.AuthenticationFactor {
+	return client.AuthenticationFactor{Type: "trusted_auth_token", DeliveryMethod: "trusted_token_exchange",
+		TrustedAuthTokenFactor: &client.TrustedAuthTokenFactor{TokenID: rec.tokenID}}
 }
 
 // profileExists reports whether some registered attest token names the
@@ -321,30 +364,12 @@ func (s *Server) addFactor(requestID, userID string, ref sessionRef, minutes int
 	if e != nil {
 		return nil, e
 	}
-	prepared, _ := prepareClaims(claims) // checked by checkGrantFields
 	now := s.stamp()
-	factor.LastAuthenticatedAt, factor.CreatedAt, factor.UpdatedAt = now, now, now
 	s.mu.Lock()
-	sn, e := s.activeSessionLocked(sub, now)
-	if e == nil && sn.userID != userID {
-		e = badRequest(client.ErrInvalidTrustedAuthToken, "The trusted auth token names another user than the session's.")
-	}
-	var updated map[string]any
-	if e == nil {
-		updated, e = applyClaims(sn.customClaims, prepared)
-	}
-	if e == nil && len(sn.factors) >= maxFactors {
-		e = badRequest(client.ErrBadRequest, "The session has the maximum of %d authentication factors.", maxFactors)
-	}
+	sn, e := s.addFactorLocked(sub, userID, now, minutes, claims, factor)
 	if e != nil {
 		s.mu.Unlock()
 		return nil, e
-	}
-	sn.factors = append(sn.factors, factor)
-	sn.customClaims = updated
-	sn.lastAccessedAt = now
-	if minutes != 0 {
-		sn.expiresAt = now.Add(time.Duration(minutes) * time.Minute)
 	}
 	view, user := sn.view(), cloneUser(*s.userLocked(userID))
 	s.mu.Unlock()
@@ -353,4 +378,27 @@ func (s *Server) addFactor(requestID, userID string, ref sessionRef, minutes int
 		return nil, asAPIError(err)
 	}
 	return grantResponse(requestID, &SessionGrant{SessionToken: s.sessionToken(view.SessionID), SessionJWT: jwt, Session: view}, user), nil
+}
+
+// addFactorLocked adds factor to the active session sub names, which must
+// be subject's (a user or a member), as attest does for consumer and B2B
+// sessions; claims were checked by checkGrantFields. s.mu must be held.
+func (s *Server) addFactorLocked(sub jwtSubject, subject string, now time.Time, minutes int, claims map[string]any,
+	factor client.AuthenticationFactor) (*session, *client.StytchError) {
+	prepared, _ := prepareClaims(claims)
+	factor.LastAuthenticatedAt, factor.CreatedAt, factor.UpdatedAt = now, now, now
+	sn, e := s.updateSessionLocked(sub, now, minutes, prepared, func(sn *session) *client.StytchError {
+		switch {
+		case sn.userID != subject:
+			return badRequest(client.ErrInvalidTrustedAuthToken, "The trusted auth token names another subject than the session's.")
+		case len(sn.factors) >= maxFactors:
+			return badRequest(client.ErrBadRequest, "The session has the maximum of %d authentication factors.", maxFactors)
+		}
+		return nil
+	})
+	if e != nil {
+		return nil, e
+	}
+	sn.factors = append(sn.factors, factor)
+	return sn, nil
 }

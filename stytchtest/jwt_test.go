@@ -25,11 +25,17 @@ import (
 // it with jwx.
 func servedKeySet(t *testing.T, srv *Server) jwk.Set {
 	t.Helper()
-	path := "/v1/sessions/jwks/"
+	path := "/v1/sessions/jwks/" + srv.ProjectID
 	if srv.b2b {
-		path = "/v1/b2b/sessions/jwks/"
+		path = "/v1/b2b/sessions/jwks/" + srv.ProjectID
 	}
-	r := call(t, srv, http.MethodGet, path+srv.ProjectID, nil, false)
+	return keySetAt(t, srv, path)
+}
+
+// keySetAt fetches, without credentials, and parses the key set at path.
+func keySetAt(t *testing.T, srv *Server, path string) jwk.Set {
+	t.Helper()
+	r := call(t, srv, http.MethodGet, path, nil, false)
 	if r.status != http.StatusOK {
 		t.Fatalf("JWKS status %d: %s", r.status, r.body)
 	}

@@ -144,8 +144,11 @@ func (s *Server) JWKS() []client.JWK {
 	return out
 }
 
-// handleJWKS serves GET /v1/sessions/jwks/{project_id}, with or without
-// credentials, as Stytch does.
+// handleJWKS serves the project's key set, with or without credentials, as
+// Stytch does: at GET /v1/sessions/jwks/{project_id} (consumer),
+// /v1/b2b/sessions/jwks/{project_id} (B2B) and, in both kinds of project,
+// /v1/public/{project_id}/.well-known/jwks.json (where Stytch's MCP example
+// verifies access tokens).
 func (s *Server) handleJWKS(_ http.ResponseWriter, r *http.Request, requestID string) (any, *client.StytchError) {
 	if projectID := r.PathValue("project_id"); projectID != s.ProjectID {
 		return nil, apiError(http.StatusNotFound, client.ErrInvalidProjectID, "No project with that project_id is served here.")

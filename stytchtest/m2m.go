@@ -23,8 +23,11 @@ const AccessTokenLifetime = time.Hour
 
 // Bounds on M2M clients.
 const (
-	maxM2MClients = 10_000
-	maxScopes     = 100
+	maxM2MClients        = 10_000
+	maxScopes            = 100
+	maxClientIDBytes     = 128
+	minClientSecretBytes = 8
+	maxClientSecretBytes = 256
 	// m2mSecretBytes encode to a 43-character client secret.
 	m2mSecretBytes = 32
 )
@@ -37,6 +40,7 @@ const (
 	errInvalidScope      client.ErrorType = "invalid_scope"
 	errInvalidRequest    client.ErrorType = "invalid_request"
 	errUnsupportedGrant  client.ErrorType = "unsupported_grant_type"
+	errDuplicateClientID client.ErrorType = "duplicate_client_id"
 	msgM2MClientNotFound                  = "M2M client could not be found."
 	msgInvalidClient                      = "The client_id or client_secret is not valid."
 )
@@ -56,6 +60,14 @@ type M2MClient struct {
 
 // M2MClientParams describes an M2M client to create.
 type M2MClientParams struct {
+	// ClientID imports a client under an id of its own (default: a new
+	// m2m-client-test-… id): 1 to 128 of A-Z, a-z, 0-9 and "-._~", unused
+	// in the project.
+	ClientID string
+	// ClientSecret imports a client with a secret of its own (default: a
+	// new random one): 8 (Stytch's minimum) to 256 printable ASCII bytes
+	// without spaces; Stytch's entropy requirements are not modelled.
+	ClientSecret string
 	// Name and Description are the client's display name and description.
 	Name, Description string
 	// Scopes are the scopes the client may be granted.
@@ -92,6 +104,22 @@ func validScopes(scopes []string) *client.StytchError {
 	return nil
 }
 
+// validClientCredentials checks a caller's own client id and secret (each
+// optional): the id must fit in a URL path segment as it is, the secret be
+// long enough not to be guessed.
+func validClientCredentials(clientID, secret string) *client.StytchError {
+	if clientID != "" && (len(clientID) > maxClientIDBytes || strings.ContainsFunc(clientID, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~", r))
+	})) {
+		return badRequest(client.ErrBadRequest, "client_id must be 1 to %d of A-Z, a-z, 0-9, '-', '.', '_' and '~'.", maxClientIDBytes)
+	}
+	if secret != "" && (len(secret) < minClientSecretBytes || len(secret) > maxClientSecretBytes ||
+		strings.ContainsFunc(secret, func(r rune) bool { return r <= ' ' || r >= 0x7f })) {
+		return badRequest(client.ErrBadRequest, "client_secret must be %d to %d printable ASCII bytes without spaces.", minClientSecretBytes, maxClientSecretBytes)
+	}
+	return nil
+}
+
 // CreateM2MClient creates an M2M client and returns it with its secret,
 // which the emulator does not keep (only its hash).
 func (s *Server) CreateM2MClient(ctx context.Context, p M2MClientParams) (M2MClient, error) {
@@ -119,16 +147,28 @@ func (s *Server) createM2MClient(p M2MClientParams) (M2MClient, *client.StytchEr
 	if metadata == nil {
 		metadata = map[string]any{}
 	}
-	var b [m2mSecretBytes]byte
-	_, _ = rand.Read(b[:])
-	secret := base64.RawURLEncoding.EncodeToString(b[:])
-	c := &m2mClient{M2MClient: M2MClient{ClientID: s.newID("m2m-client"), ClientName: p.Name, ClientDescription: p.Description,
+	if e := validClientCredentials(p.ClientID, p.ClientSecret); e != nil {
+		return M2MClient{}, e
+	}
+	clientID, secret := p.ClientID, p.ClientSecret
+	if clientID == "" {
+		clientID = s.newID("m2m-client")
+	}
+	if secret == "" {
+		var b [m2mSecretBytes]byte
+		_, _ = rand.Read(b[:])
+		secret = base64.RawURLEncoding.EncodeToString(b[:])
+	}
+	c := &m2mClient{M2MClient: M2MClient{ClientID: clientID, ClientName: p.Name, ClientDescription: p.Description,
 		Status: "active", Scopes: append([]string{}, p.Scopes...), ClientSecretLastFour: secret[len(secret)-4:],
 		TrustedMetadata: metadata}, secretHash: sha256.Sum256([]byte(secret))}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.m2mClients) >= maxM2MClients {
 		return M2MClient{}, badRequest(client.ErrBadRequest, "The emulator holds its maximum of %d M2M clients.", maxM2MClients)
+	}
+	if _, taken := s.m2mClients[c.ClientID]; taken {
+		return M2MClient{}, badRequest(errDuplicateClientID, "An M2M client with this client_id already exists.")
 	}
 	s.m2mClients[c.ClientID] = c
 	v := c.view()
@@ -144,6 +184,8 @@ type m2mClientBody struct {
 
 func (s *Server) handleCreateM2MClient(w http.ResponseWriter, r *http.Request, requestID string) (any, *client.StytchError) {
 	var req struct {
+		ClientID          string         `json:"client_id"`
+		ClientSecret      string         `json:"client_secret"`
 		Scopes            []string       `json:"scopes"`
 		ClientName        string         `json:"client_name"`
 		ClientDescription string         `json:"client_description"`
@@ -152,7 +194,7 @@ func (s *Server) handleCreateM2MClient(w http.ResponseWriter, r *http.Request, r
 	if e := decodeBody(w, r, &req, false); e != nil {
 		return nil, e
 	}
-	c, e := s.createM2MClient(M2MClientParams{Name: req.ClientName, Description: req.ClientDescription,
+	c, e := s.createM2MClient(M2MClientParams{ClientID: req.ClientID, ClientSecret: req.ClientSecret, Name: req.ClientName, Description: req.ClientDescription,
 		Scopes: req.Scopes, TrustedMetadata: req.TrustedMetadata})
 	if e != nil {
 		return nil, e
@@ -257,12 +299,19 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, requestID s
 	if err != nil {
 		return nil, apiError(http.StatusInternalServerError, client.ErrInternalServerError, "The emulator could not sign a token.")
 	}
-	return struct {
-		envelope
-		AccessToken string `json:"access_token"`
-		TokenType   string `json:"token_type"`
-		ExpiresIn   int    `json:"expires_in"`
-	}{ok(requestID), token, "bearer", int(AccessTokenLifetime / time.Second)}, nil
+	return newTokenBody(requestID, token), nil
+}
+
+// tokenBody answers the token endpoint (and the admin API's access tokens).
+type tokenBody struct {
+	envelope
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int    `json:"expires_in"`
+}
+
+func newTokenBody(requestID, token string) tokenBody {
+	return tokenBody{ok(requestID), token, "bearer", int(AccessTokenLifetime / time.Second)}
 }
 
 // CreateM2MToken issues an access token for an M2M client with scopes (all

@@ -245,3 +245,103 @@ func TestConnectedAppsTokensAndIntrospection(t *testing.T) {
 		wantOAuthError(t, postForm(t, srv, path, url.Values{"token": {m2mTok}, "client_id": {c.ClientID}}), 401, "invalid_client")
 	})
 }
+
+func TestM2MClientWithOwnCredentials(t *testing.T) {
+	t.Parallel()
+	bothKinds(t, func(t *testing.T, srv *Server) {
+		ctx := context.Background()
+		const secret = "imported-secret-0123456789"
+		resp, err := srv.Client().CreateM2MClient(ctx, client.CreateM2MClientRequest{ClientID: "billing-service.v2",
+			ClientSecret: secret, Scopes: []string{"read:invoices"}, ClientName: "billing"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := resp.M2MClient
+		if c.ClientID != "billing-service.v2" || c.ClientSecret != secret || c.ClientSecretLastFour != "6789" || c.Status != "active" {
+			t.Errorf("created client = %+v", c)
+		}
+		got, err := srv.Client().GetM2MClient(ctx, client.GetM2MClientRequest{ClientID: c.ClientID})
+		if err != nil || got.M2MClient.ClientName != "billing" {
+			t.Fatalf("GetM2MClient = %+v, %v", got, err)
+		}
+		tok, err := srv.Client().M2MToken(ctx, client.M2MTokenRequest{ClientID: c.ClientID, ClientSecret: secret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if claims := verifyJWX(t, srv, tok.AccessToken); claims["sub"] != c.ClientID || claims["scope"] != "read:invoices" {
+			t.Errorf("claims = %v", claims)
+		}
+		tokenPath := "/v1/public/" + srv.ProjectID + "/oauth2/token"
+		wantOAuthError(t, postForm(t, srv, tokenPath, url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ClientID},
+			"client_secret": {secret + "x"}}), 401, "invalid_client")
+
+		// A generated id with an imported secret, and the reverse.
+		r := call(t, srv, http.MethodPost, "/v1/m2m/clients", map[string]any{"scopes": []string{}, "client_secret": secret}, true)
+		if m := r.object(t)["m2m_client"].(map[string]any); r.status != 200 || m["client_secret"] != secret ||
+			!strings.HasPrefix(m["client_id"].(string), "m2m-client-test-") {
+			t.Errorf("client with a secret of its own = %d %s", r.status, r.body)
+		}
+		r = call(t, srv, http.MethodPost, "/v1/m2m/clients", map[string]any{"scopes": []string{}, "client_id": "own-id"}, true)
+		if m := r.object(t)["m2m_client"].(map[string]any); r.status != 200 || m["client_id"] != "own-id" || len(m["client_secret"].(string)) != 43 {
+			t.Errorf("client with an id of its own = %d %s", r.status, r.body)
+		}
+
+		for name, tc := range map[string]struct {
+			body    map[string]any
+			errType client.ErrorType
+		}{
+			"id taken":            {map[string]any{"client_id": "billing-service.v2"}, errDuplicateClientID},
+			"id with a slash":     {map[string]any{"client_id": "a/b"}, client.ErrBadRequest},
+			"id with a space":     {map[string]any{"client_id": "a b"}, client.ErrBadRequest},
+			"id too long":         {map[string]any{"client_id": strings.Repeat("a", 129)}, client.ErrBadRequest},
+			"secret too short":    {map[string]any{"client_secret": "7-bytes"}, client.ErrBadRequest},
+			"secret too long":     {map[string]any{"client_secret": strings.Repeat("s", 257)}, client.ErrBadRequest},
+			"secret with a space": {map[string]any{"client_secret": "sixteen bytes and more"}, client.ErrBadRequest},
+			"secret not ASCII":    {map[string]any{"client_secret": "sixteen-bytes-and-é"}, client.ErrBadRequest},
+		} {
+			tc.body["scopes"] = []string{}
+			r := call(t, srv, http.MethodPost, "/v1/m2m/clients", tc.body, true)
+			if r.status != 400 {
+				t.Errorf("%s: status %d %s", name, r.status, r.body)
+				continue
+			}
+			wantErrorBody(t, r, 400, tc.errType)
+		}
+		// The refused secrets created nothing: the imported client keeps its own.
+		if _, err := srv.Client().M2MToken(ctx, client.M2MTokenRequest{ClientID: c.ClientID, ClientSecret: secret}); err != nil {
+			t.Errorf("the imported client no longer gets tokens: %v", err)
+		}
+	})
+}
+
+func TestAdminAccessTokens(t *testing.T) {
+	t.Parallel()
+	bothKinds(t, func(t *testing.T, srv *Server) {
+		subject := ""
+		if srv.b2b {
+			m, _ := memberSession(t, srv, mustOrg(t, srv, "acme"))
+			subject = m.MemberID
+		} else {
+			u, _ := userSession(t, srv)
+			subject = u.UserID
+		}
+		var tok tokenBody
+		call(t, srv, http.MethodPost, "/emulator/access-tokens", map[string]any{"subject": subject, "client_id": "connected-app-test-1",
+			"scopes": []string{"openid", "read:docs"}}, true).decodeOK(t, &tok)
+		claims := verifyJWX(t, srv, tok.AccessToken)
+		if tok.TokenType != "bearer" || tok.ExpiresIn != 3600 || claims["sub"] != subject || claims["client_id"] != "connected-app-test-1" ||
+			claims["scope"] != "openid read:docs" {
+			t.Errorf("token %+v, claims %v", tok, claims)
+		}
+		wantErrorBody(t, call(t, srv, http.MethodPost, "/emulator/access-tokens", map[string]any{"subject": subject, "client_id": "a b"}, true),
+			400, client.ErrBadRequest)
+		wantErrorBody(t, call(t, srv, http.MethodPost, "/emulator/access-tokens", map[string]any{"subject": subject, "scope": "x"}, true),
+			400, client.ErrBadRequest) // strict: an unknown field
+		if r := call(t, srv, http.MethodPost, "/emulator/access-tokens", map[string]any{"subject": "nobody"}, true); r.status != 404 {
+			t.Errorf("a token for nobody: %d %s", r.status, r.body)
+		}
+		if r := call(t, srv, http.MethodPost, "/emulator/access-tokens", map[string]any{"subject": subject}, false); r.status != 401 {
+			t.Errorf("without credentials: %d %s", r.status, r.body)
+		}
+	})
+}

@@ -15,7 +15,8 @@ import (
 type Endpoint string
 
 // The endpoints the emulator serves. A consumer project serves the first
-// group, a B2B project (Config.B2B) the second, and both serve M2M.
+// group, a B2B project (Config.B2B) the second, and both serve M2M and the
+// public JWKS.
 const (
 	EndpointGet                 Endpoint = "get"                   // GET /v1/sessions
 	EndpointAuthenticate        Endpoint = "authenticate"          // POST /v1/sessions/authenticate
@@ -30,23 +31,29 @@ const (
 	EndpointB2BAuthenticate Endpoint = "b2b_authenticate" // POST /v1/b2b/sessions/authenticate
 	EndpointB2BRevoke       Endpoint = "b2b_revoke"       // POST /v1/b2b/sessions/revoke
 	EndpointB2BExchange     Endpoint = "b2b_exchange"     // POST /v1/b2b/sessions/exchange
-	EndpointB2BJWKS         Endpoint = "b2b_jwks"         // GET /v1/b2b/sessions/jwks/{project_id}
-	EndpointB2BPolicy       Endpoint = "b2b_policy"       // GET /v1/b2b/rbac/policy
-	EndpointOrgPolicy       Endpoint = "org_policy"       // GET and PUT /v1/b2b/rbac/organizations/{organization_id}
-	EndpointOrganizations   Endpoint = "organizations"    // POST /v1/b2b/organizations, GET …/{organization_id}
-	EndpointMembers         Endpoint = "members"          // POST …/{organization_id}/members, GET …/{organization_id}/member
+	// EndpointB2BExchangeAccessToken is POST /v1/b2b/sessions/exchange_access_token.
+	EndpointB2BExchangeAccessToken Endpoint = "b2b_exchange_access_token"
+	EndpointB2BAttest              Endpoint = "b2b_attest"    // POST /v1/b2b/sessions/attest
+	EndpointB2BMigrate             Endpoint = "b2b_migrate"   // POST /v1/b2b/sessions/migrate
+	EndpointB2BJWKS                Endpoint = "b2b_jwks"      // GET /v1/b2b/sessions/jwks/{project_id}
+	EndpointB2BPolicy              Endpoint = "b2b_policy"    // GET /v1/b2b/rbac/policy
+	EndpointOrgPolicy              Endpoint = "org_policy"    // GET and PUT /v1/b2b/rbac/organizations/{organization_id}
+	EndpointOrganizations          Endpoint = "organizations" // POST /v1/b2b/organizations, GET …/{organization_id}
+	EndpointMembers                Endpoint = "members"       // POST …/{organization_id}/members, GET …/{organization_id}/member
 
 	EndpointM2MClients Endpoint = "m2m_clients"       // POST /v1/m2m/clients, GET …/{client_id}
 	EndpointM2MToken   Endpoint = "oauth2_token"      // POST /v1/public/{project_id}/oauth2/token
 	EndpointIntrospect Endpoint = "oauth2_introspect" // POST /v1/public/{project_id}/oauth2/introspect
+	EndpointPublicJWKS Endpoint = "public_jwks"       // GET /v1/public/{project_id}/.well-known/jwks.json
 )
 
 // endpoints lists every endpoint.
 var endpoints = []Endpoint{EndpointGet, EndpointAuthenticate, EndpointRevoke, EndpointMigrate,
 	EndpointExchangeAccessToken, EndpointJWKS, EndpointAttest, EndpointPolicy,
-	EndpointB2BGet, EndpointB2BAuthenticate, EndpointB2BRevoke, EndpointB2BExchange, EndpointB2BJWKS,
+	EndpointB2BGet, EndpointB2BAuthenticate, EndpointB2BRevoke, EndpointB2BExchange,
+	EndpointB2BExchangeAccessToken, EndpointB2BAttest, EndpointB2BMigrate, EndpointB2BJWKS,
 	EndpointB2BPolicy, EndpointOrgPolicy, EndpointOrganizations, EndpointMembers,
-	EndpointM2MClients, EndpointM2MToken, EndpointIntrospect}
+	EndpointM2MClients, EndpointM2MToken, EndpointIntrospect, EndpointPublicJWKS}
 
 func (e Endpoint) valid() bool {
 	for _, known := range endpoints {
@@ -83,6 +90,9 @@ func (s *Server) routeTable() []*route {
 			{pattern: "/v1/b2b/sessions/authenticate", method: http.MethodPost, endpoint: EndpointB2BAuthenticate, handle: s.handleB2BAuthenticate},
 			{pattern: "/v1/b2b/sessions/revoke", method: http.MethodPost, endpoint: EndpointB2BRevoke, handle: s.handleB2BRevoke},
 			{pattern: "/v1/b2b/sessions/exchange", method: http.MethodPost, endpoint: EndpointB2BExchange, handle: s.handleB2BExchange},
+			{pattern: "/v1/b2b/sessions/exchange_access_token", method: http.MethodPost, endpoint: EndpointB2BExchangeAccessToken, handle: s.handleB2BExchangeAccessToken},
+			{pattern: "/v1/b2b/sessions/attest", method: http.MethodPost, endpoint: EndpointB2BAttest, handle: s.handleB2BAttest},
+			{pattern: "/v1/b2b/sessions/migrate", method: http.MethodPost, endpoint: EndpointB2BMigrate, handle: s.handleB2BMigrate},
 			{pattern: "/v1/b2b/sessions/jwks/{project_id}", method: http.MethodGet, endpoint: EndpointB2BJWKS, public: true, handle: s.handleJWKS},
 			{pattern: "/v1/b2b/rbac/policy", method: http.MethodGet, endpoint: EndpointB2BPolicy, handle: s.handlePolicy},
 			{pattern: "/v1/b2b/rbac/organizations/{organization_id}", method: http.MethodGet, endpoint: EndpointOrgPolicy, handle: s.handleGetOrgPolicy},
@@ -101,7 +111,6 @@ func (s *Server) routeTable() []*route {
 			{pattern: "/v1/rbac/policy", method: http.MethodGet, endpoint: EndpointPolicy, handle: s.handlePolicy},
 			{pattern: "/emulator/users", method: http.MethodPost, handle: s.adminCreateUser},
 			{pattern: "/emulator/sessions", method: http.MethodPost, handle: s.adminCreateSession},
-			{pattern: "/emulator/external-tokens", method: http.MethodPost, handle: s.adminRegisterExternalToken},
 		}
 	}
 	routes = append(routes,
@@ -109,6 +118,9 @@ func (s *Server) routeTable() []*route {
 		&route{pattern: "/v1/m2m/clients/{client_id}", method: http.MethodGet, endpoint: EndpointM2MClients, handle: s.handleGetM2MClient},
 		&route{pattern: "/v1/public/{project_id}/oauth2/token", method: http.MethodPost, endpoint: EndpointM2MToken, public: true, oauth: true, handle: s.handleToken},
 		&route{pattern: "/v1/public/{project_id}/oauth2/introspect", method: http.MethodPost, endpoint: EndpointIntrospect, public: true, oauth: true, handle: s.handleIntrospect},
+		&route{pattern: "/v1/public/{project_id}/.well-known/jwks.json", method: http.MethodGet, endpoint: EndpointPublicJWKS, public: true, handle: s.handleJWKS},
+		&route{pattern: "/emulator/external-tokens", method: http.MethodPost, handle: s.adminRegisterExternalToken},
+		&route{pattern: "/emulator/access-tokens", method: http.MethodPost, handle: s.adminCreateAccessToken},
 		&route{pattern: "/emulator/policy", method: http.MethodPut, handle: s.adminSetPolicy},
 		&route{pattern: "/emulator/keys/rotate", method: http.MethodPost, handle: s.adminRotateKeys},
 		&route{pattern: "/emulator/keys/drop-old", method: http.MethodPost, handle: s.adminDropOldKeys},

@@ -99,6 +99,34 @@ func (s *Server) activeSessionLocked(sub jwtSubject, now time.Time) (*session, *
 	return sn, nil
 }
 
+// updateSessionLocked is what authenticate and attest do to a session, for
+// consumer and B2B projects alike: it finds the active session sub names,
+// merges update into its custom claims, lets allow (when not nil) refuse,
+// and then marks the session accessed now, extended to minutes from now
+// when minutes is not 0. Nothing changes on an error. s.mu must be held.
+func (s *Server) updateSessionLocked(sub jwtSubject, now time.Time, minutes int, update map[string]any,
+	allow func(*session) *client.StytchError) (*session, *client.StytchError) {
+	sn, e := s.activeSessionLocked(sub, now)
+	if e != nil {
+		return nil, e
+	}
+	updated, e := applyClaims(sn.customClaims, update)
+	if e != nil {
+		return nil, e
+	}
+	if allow != nil {
+		if e := allow(sn); e != nil {
+			return nil, e
+		}
+	}
+	sn.lastAccessedAt = now
+	if minutes != 0 {
+		sn.expiresAt = now.Add(time.Duration(minutes) * time.Minute)
+	}
+	sn.customClaims = updated
+	return sn, nil
+}
+
 // handleGet serves GET /v1/sessions?user_id=: the user's active sessions.
 // user_id may also be the user's external_id, as Stytch accepts.
 func (s *Server) handleGet(_ http.ResponseWriter, r *http.Request, requestID string) (any, *client.StytchError) {
@@ -141,32 +169,24 @@ func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request, requ
 		return nil, e
 	}
 
+	var verdict *client.AuthorizationVerdict
 	now := s.stamp()
 	s.mu.Lock()
-	sn, e := s.activeSessionLocked(sub, now)
-	if e != nil {
-		s.mu.Unlock()
-		return nil, e
-	}
-	updated, e := applyClaims(sn.customClaims, claims)
-	if e != nil {
-		s.mu.Unlock()
-		return nil, e
-	}
-	var verdict *client.AuthorizationVerdict
-	if check != nil {
+	sn, e := s.updateSessionLocked(sub, now, req.SessionDurationMinutes, claims, func(sn *session) *client.StytchError {
+		if check == nil {
+			return nil
+		}
 		granting := grantingRoles(&s.policy, sn.roles, check.ResourceID, check.Action)
 		if len(granting) == 0 {
-			s.mu.Unlock()
-			return nil, apiError(http.StatusForbidden, client.ErrConsumerSessionAuthorization, msgNotAuthorized)
+			return apiError(http.StatusForbidden, client.ErrConsumerSessionAuthorization, msgNotAuthorized)
 		}
 		verdict = &client.AuthorizationVerdict{Authorized: true, GrantingRoles: granting}
+		return nil
+	})
+	if e != nil {
+		s.mu.Unlock()
+		return nil, e
 	}
-	sn.lastAccessedAt = now
-	if req.SessionDurationMinutes != 0 {
-		sn.expiresAt = now.Add(time.Duration(req.SessionDurationMinutes) * time.Minute)
-	}
-	sn.customClaims = updated
 	view, user := sn.view(), cloneUser(*s.userLocked(sn.userID))
 	s.mu.Unlock()
 
@@ -193,29 +213,43 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request, requestID 
 	if e := decodeBody(w, r, &req, false); e != nil {
 		return nil, e
 	}
-	n := 0
-	for _, v := range []string{req.SessionID, req.SessionToken, req.SessionJWT} {
-		if v != "" {
-			n++
-		}
-	}
-	switch {
+	switch n := countGiven(req.SessionID, req.SessionToken, req.SessionJWT); {
 	case n > 1:
 		return nil, badRequest(client.ErrTooManySessionRevokeArguments, "Please include exactly one of session_id, session_token or session_jwt in a revoke request.")
 	case n == 0:
 		return nil, badRequest(client.ErrNoSessionRevokeArguments, "Please include one of session_id, session_token or session_jwt in a revoke request.")
 	}
-	sub, e := s.resolve(sessionRef{id: req.SessionID, token: req.SessionToken, jwt: req.SessionJWT})
-	if e != nil {
+	if e := s.revokeSession(sessionRef{id: req.SessionID, token: req.SessionToken, jwt: req.SessionJWT}); e != nil {
 		return nil, e
+	}
+	return client.RevokeResponse{RequestID: requestID, StatusCode: http.StatusOK}, nil
+}
+
+// countGiven counts the non-empty values: how many of a request's
+// alternative fields were given.
+func countGiven(values ...string) int {
+	n := 0
+	for _, v := range values {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// revokeSession revokes the active session ref names (consumer or member).
+func (s *Server) revokeSession(ref sessionRef) *client.StytchError {
+	sub, e := s.resolve(ref)
+	if e != nil {
+		return e
 	}
 	now := s.stamp()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sn, e := s.activeSessionLocked(sub, now)
 	if e != nil {
-		return nil, e
+		return e
 	}
 	sn.revoked = true
-	return client.RevokeResponse{RequestID: requestID, StatusCode: http.StatusOK}, nil
+	return nil
 }
