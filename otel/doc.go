@@ -6,12 +6,6 @@
 //
 // One Telemetry serves three places:
 //
-//	tel, err := stytchotel.New(stytchotel.Config{}) // the global providers
-//	hc := &http.Client{Transport: tel.Transport(nil)}
-//	c, err := client.New(client.Config{ProjectID: id, Secret: secret, HTTPClient: hc})
-//	auth, err := middleware.New(ctx, middleware.Config{Client: c, HTTPClient: hc, Observer: tel.Observe})
-//	defer tel.Close()
-//
 //   - Transport: a client span for every request to the Stytch API
 //     (sessions/authenticate, the JWKS, the RBAC policy, …), following the
 //     HTTP client semantic conventions v1.40.0, with stytch.endpoint naming
@@ -22,6 +16,14 @@
 //     remote verification) and stytchmw.session_cache.requests (hit, miss).
 //   - ObserveStatus: gauges of the key set's and the policy's age and of
 //     the fleet feed's state.
+//
+// Wiring it:
+//
+//	tel, err := stytchotel.New(stytchotel.Config{}) // the global providers
+//	hc := &http.Client{Transport: tel.Transport(nil)}
+//	c, err := client.New(client.Config{ProjectID: id, Secret: secret, HTTPClient: hc})
+//	auth, err := middleware.New(ctx, middleware.Config{Client: c, HTTPClient: hc, Observer: tel.Observe})
+//	defer tel.Close()
 //
 // What is never recorded: a token, the API secret, a header, a query
 // string, a body, a user or member id. Ids in a URL path (organization,

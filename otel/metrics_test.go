@@ -17,13 +17,13 @@ func TestDecisionMetrics(t *testing.T) {
 		path, credential string
 		status           int
 	}{
-		{"/me", e.grant.SessionJWT, http.StatusOK},           // local
-		{"/me", e.grant.SessionJWT, http.StatusOK},           // local
-		{"/me", e.grant.SessionToken, http.StatusOK},         // remote: a miss
-		{"/me", e.grant.SessionToken, http.StatusOK},         // remote: a hit
-		{"/me", "", http.StatusUnauthorized},                 // no credential
-		{"/me", badToken, http.StatusUnauthorized},           // Stytch refuses
-		{"/read", e.grant.SessionJWT, http.StatusOK},         // authorized
+		{"/me", e.grant.SessionJWT, http.StatusOK},            // local
+		{"/me", e.grant.SessionJWT, http.StatusOK},            // local
+		{"/me", e.grant.SessionToken, http.StatusOK},          // remote: a miss
+		{"/me", e.grant.SessionToken, http.StatusOK},          // remote: a hit
+		{"/me", "", http.StatusUnauthorized},                  // no credential
+		{"/me", badToken, http.StatusUnauthorized},            // Stytch refuses
+		{"/read", e.grant.SessionJWT, http.StatusOK},          // authorized
 		{"/delete", e.grant.SessionJWT, http.StatusForbidden}, // a reader may not delete
 	}
 	for _, r := range requests {

@@ -216,4 +216,3 @@ func TestTransportFailures(t *testing.T) {
 		t.Errorf("%d requests in flight after the calls ended", n)
 	}
 }
-
