@@ -55,7 +55,6 @@ func TestMatch(t *testing.T) {
 	}
 }
 
-
 // BenchmarkMatch: the cost of naming a request's endpoint.
 func BenchmarkMatch(b *testing.B) {
 	b.ReportAllocs()
