@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -80,6 +81,11 @@ type Status struct {
 	// KeysLoaded: the project's JWKS was fetched at least once, so JWTs
 	// can be verified locally.
 	KeysLoaded bool
+	// KeysFetchedAt is when the JWKS in force was fetched (zero: none yet).
+	KeysFetchedAt time.Time
+	// PolicyFetchedAt is when the RBAC policy in force was fetched (zero:
+	// none loaded yet, or no Permission rule has needed one).
+	PolicyFetchedAt time.Time
 	// Fleet is the fleet's state; nil without Config.Fleet.
 	Fleet *fleet.Status
 	// FleetOutage is Config.FleetOutage (meaningful with a fleet only).
@@ -97,7 +103,16 @@ func (s Status) Ready() bool {
 
 // Status returns the Authenticator's state.
 func (a *Authenticator) Status() Status {
-	st := Status{Closed: a.closed.Load(), KeysLoaded: a.keys.Generation() > 0, FleetOutage: a.fleetOutage}
+	st := Status{Closed: a.closed.Load(), KeysLoaded: a.keys.Generation() > 0, KeysFetchedAt: a.keys.FetchedAt(), FleetOutage: a.fleetOutage}
+	a.mu.Lock()
+	pc, bc := cmp.Or(a.policy, a.ownPolicy), cmp.Or(a.b2bPolicy, a.ownB2B)
+	a.mu.Unlock()
+	switch {
+	case pc != nil:
+		st.PolicyFetchedAt = pc.FetchedAt()
+	case bc != nil:
+		st.PolicyFetchedAt = bc.FetchedAt()
+	}
 	if a.fleet != nil {
 		fs := a.fleet.Status()
 		st.Fleet = &fs

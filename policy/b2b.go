@@ -57,6 +57,10 @@ type B2BCache struct {
 	orgs    *orgCache
 }
 
+// FetchedAt is when the project policy in force was fetched (zero while
+// none is); organizations' custom roles are fetched on their own schedule.
+func (b *B2BCache) FetchedAt() time.Time { return b.project.FetchedAt() }
+
 // NewB2B returns a B2BCache of cfg.Client's B2B project. It starts the
 // project policy's fetch at once and waits for it as New does; it fails
 // only for a bad config. Close stops it.

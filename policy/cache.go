@@ -75,6 +75,14 @@ type loaded struct {
 	fetchedAt time.Time
 }
 
+// FetchedAt is when the policy in force was fetched (zero while none is).
+func (c *Cache) FetchedAt() time.Time {
+	if cur := c.current.Load(); cur != nil {
+		return cur.fetchedAt
+	}
+	return time.Time{}
+}
+
 // New returns a Cache of the policy that cfg.Client's project defines. It
 // starts a fetch at once and waits for it as long as ctx allows (the fetch
 // goes on in the background if ctx ends first), then refreshes in the

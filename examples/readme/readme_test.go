@@ -23,6 +23,7 @@ import (
 	"github.com/stytchmw/stytchmw/internal/redistest"
 	"github.com/stytchmw/stytchmw/middleware"
 	"github.com/stytchmw/stytchmw/nethttp"
+	stytchotel "github.com/stytchmw/stytchmw/otel"
 	"github.com/stytchmw/stytchmw/stytchtest"
 )
 
@@ -167,6 +168,28 @@ func b2bRoutes(ctx context.Context, c *client.Client, mux *http.ServeMux, me, li
 	mux.Handle("GET /orgs/{organization_id}/documents",
 		auth.Require(middleware.Permission("documents", "read").InOrganization(in))(list))
 	return auth, nil
+}
+
+func withTelemetry(ctx context.Context) (*middleware.Authenticator, *stytchotel.Telemetry, error) {
+	tel, err := stytchotel.New(stytchotel.Config{}) // the global providers; or set TracerProvider, MeterProvider
+	if err != nil {
+		return nil, nil, err
+	}
+	hc := &http.Client{Transport: tel.Transport(nil)} // a client span for every call to Stytch
+	stytch, err := client.New(client.Config{
+		ProjectID:  os.Getenv("STYTCH_PROJECT_ID"),
+		Secret:     os.Getenv("STYTCH_SECRET"),
+		BaseURL:    os.Getenv("STYTCH_API_URL"),
+		HTTPClient: hc,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	auth, err := middleware.New(ctx, middleware.Config{Client: stytch, HTTPClient: hc, Observer: tel.Observe})
+	if err != nil {
+		return nil, nil, err
+	}
+	return auth, tel, tel.ObserveStatus(auth.Status) // the key set's and policy's age, the fleet's state
 }
 
 // The end of the README's snippets.
@@ -382,4 +405,36 @@ func normalize(code string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestTelemetrySnippet runs the OpenTelemetry snippet against the
+// emulator: the Authenticator it builds accepts a session.
+func TestTelemetrySnippet(t *testing.T) {
+	stytch := stytchtest.NewServer(stytchtest.Config{})
+	defer stytch.Close()
+	t.Setenv("STYTCH_PROJECT_ID", stytch.ProjectID)
+	t.Setenv("STYTCH_SECRET", stytch.Secret)
+	t.Setenv("STYTCH_API_URL", stytch.URL)
+	auth, tel, err := withTelemetry(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Close()
+	defer auth.Close()
+	user, err := stytch.CreateUser(t.Context(), stytchtest.UserParams{Email: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grant, err := stytch.CreateSession(t.Context(), stytchtest.SessionParams{UserID: user.UserID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/", nil)
+	req.AddCookie(&http.Cookie{Name: "stytch_session", Value: grant.SessionToken}) // a remote call, through the Transport
+	rec := httptest.NewRecorder()
+	auth.Require(middleware.Authenticated())(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {})).ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 }

@@ -97,6 +97,10 @@ func (s *Set) Key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 	return s.keyAfterRefresh(ctx, kid)
 }
 
+// FetchedAt is when the latest successful fetch of the key set ended
+// (zero before the first): the age of the keys in force, for telemetry.
+func (s *Set) FetchedAt() time.Time { return s.loop.LastSuccess() }
+
 // Generation identifies the key set in force: 0 before the first
 // successful fetch, then a number that grows each time a fetch changes the
 // set (a key added, removed or replaced; a fetch that finds the same keys

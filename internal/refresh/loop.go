@@ -166,6 +166,14 @@ func (l *Loop) Err() error {
 	return l.lastErr
 }
 
+// LastSuccess is when the latest successful fetch ended, on the loop's
+// clock (zero before the first).
+func (l *Loop) LastSuccess() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lastSuccess
+}
+
 // Close stops the loop and cancels the fetch under way, and waits for
 // both to end. Close is idempotent.
 func (l *Loop) Close() {

@@ -112,12 +112,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 			logger.Warn("stytch-emulator listens beyond loopback: anyone who can reach it and knows the secret controls it", "addr", *addr)
 		}
 	}
+	// Signals are caught before the start-up line is out: whoever reads it
+	// may stop the emulator at once, and must get a clean exit.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	if err := json.NewEncoder(stdout).Encode(line); err != nil {
 		return fmt.Errorf("write start-up line: %w", err)
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	logger.Info("stytch-emulator stopping")
 	return nil
