@@ -19,8 +19,8 @@ import (
 // (401), ErrForbidden (403), ErrUnavailable or ErrPolicyUnavailable (503);
 // answer it with WriteError(w, r, CodeOf(err).Status(), err).
 func (a *Authenticator) Authorize(r *http.Request, resource, action string) (*client.AuthorizationVerdict, error) {
-	at, _, err := a.enforce(r.Context(), Permission(resource, action), nil,
-		func(acc callers) (attempt, error) { return a.authenticateRequest(r, acc) }, nil)
+	at, _, _, err := a.enforce(r.Context(), Permission(resource, action), nil,
+		func(acc callers) (attempt, error) { return a.authenticateRequest(r, acc) })
 	if err != nil {
 		return nil, err
 	}

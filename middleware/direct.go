@@ -68,8 +68,8 @@ func (a *Authenticator) RequireBearer(rule Rule) func(ctx context.Context, autho
 		a.warnUndefined(rule)
 	}
 	return func(ctx context.Context, authorization []string) (context.Context, error) {
-		at, anonymous, err := a.enforce(ctx, rule, nil,
-			func(acc callers) (attempt, error) { return a.authenticateBearer(ctx, authorization, acc) }, nil)
+		at, _, anonymous, err := a.enforce(ctx, rule, nil,
+			func(acc callers) (attempt, error) { return a.authenticateBearer(ctx, authorization, acc) })
 		if err != nil || anonymous {
 			return ctx, err
 		}

@@ -27,12 +27,13 @@ type PathValues interface {
 // it establishes the caller — the one this Authenticator verified earlier in
 // ctx, for a Permission or Scope rule that accepts it, or the credential
 // authenticate finds (a nil source and no error: none) — and applies the
-// rule's check, logging and observing each step. fresh is called once a
-// credential was authenticated now (HTTP writes a refreshed cookie there).
-// anonymous reports an Optional rule passed without a credential. Both
-// transports, Require and RequireBearer, run on it.
+// rule's check, logging and observing each step. fresh reports a credential
+// authenticated now, even when the rule's check then refused it (HTTP
+// writes a refreshed cookie for it); anonymous, an Optional rule passed
+// without a credential. Both transports, Require and RequireBearer, run
+// on it.
 func (a *Authenticator) enforce(ctx context.Context, rule Rule, pv PathValues,
-	authenticate func(callers) (attempt, error), fresh func(*attempt)) (at attempt, anonymous bool, err error) {
+	authenticate func(callers) (attempt, error)) (at attempt, fresh, anonymous bool, err error) {
 	start := a.startTimer()
 	checks := rule.kind == kindPermission || rule.kind == kindScope
 	reused := false
@@ -52,19 +53,17 @@ func (a *Authenticator) enforce(ctx context.Context, rule Rule, pv PathValues,
 		if err == nil && at.source == nil {
 			if rule.kind == kindOptional {
 				a.observe(ctx, start, Observation{Outcome: OutcomeAnonymous})
-				return at, true, nil
+				return at, false, true, nil
 			}
 			err = newError(ErrNoCredential, nil)
 		}
 	}
 	if err != nil {
 		a.refused(ctx, start, at, err)
-		return at, false, err
+		return at, false, false, err
 	}
-	if !reused {
-		if fresh != nil {
-			fresh(&at)
-		}
+	fresh = !reused
+	if fresh {
 		a.observeAccepted(ctx, start, &at)
 	}
 	if checks {
@@ -72,14 +71,14 @@ func (a *Authenticator) enforce(ctx context.Context, rule Rule, pv PathValues,
 		verdict, err := a.authorize(ctx, &at.auth, rule, pv)
 		if err != nil {
 			a.refused(ctx, start, at, err)
-			return at, false, err
+			return at, fresh, false, err
 		}
 		a.observe(ctx, start, Observation{Outcome: OutcomeAuthorized, Verification: at.auth.Verified, Source: at.auth.Source})
 		if verdict != nil {
 			at.auth.Verdict = verdict
 		}
 	}
-	return at, false, nil
+	return at, fresh, false, nil
 }
 
 // has reports whether the set takes the caller.

@@ -82,13 +82,11 @@ func (a *Authenticator) refuseAll(cause error) http.Handler {
 // its path values (a tenant-scoped rule's organization), the refreshed
 // cookie and the ErrorHandler's answer.
 func (a *Authenticator) serve(w http.ResponseWriter, r *http.Request, next http.Handler, rule Rule) {
-	at, anonymous, err := a.enforce(r.Context(), rule, r,
-		func(acc callers) (attempt, error) { return a.authenticateRequest(r, acc) },
-		func(at *attempt) {
-			if at.refreshed && a.cookie.appliesTo(at.source) {
-				a.cookie.write(w, at.auth.JWT, at.auth.expiresAt())
-			}
-		})
+	at, fresh, anonymous, err := a.enforce(r.Context(), rule, r,
+		func(acc callers) (attempt, error) { return a.authenticateRequest(r, acc) })
+	if fresh && at.refreshed && a.cookie.appliesTo(at.source) {
+		a.cookie.write(w, at.auth.JWT, at.auth.expiresAt())
+	}
 	switch {
 	case err != nil:
 		a.errorHandler(w, r, CodeOf(err).Status(), err)
