@@ -47,6 +47,7 @@ type Authenticator struct {
 	maxRemote      int64
 	tokens         *sessionTokenCache
 	revoked        *revokedSessions
+	introspect     *introspector // Config.Introspection; nil: off
 	users          *loggedOutUsers
 
 	// Fleet mode (fleet.go): nil fleet in a single process.
@@ -116,6 +117,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		a.tokens = newSessionTokenCache(s.tokenTTL, s.tokenCacheSize, a.now)
 	}
 	a.revoked = newRevokedSessions(s.revokedSize, a.now)
+	a.introspect = newIntrospector(cfg.Introspection, a.now)
 	a.users = newLoggedOutUsers(s.revokedSize, a.now)
 
 	keys, err := jwks.New(ctx, jwks.Config{

@@ -98,6 +98,13 @@ type Config struct {
 	// Observer, when set, receives every decision for metrics.
 	Observer Observer
 
+	// Introspection, when set, makes the Authenticator ask Stytch whether
+	// each Connected Apps access token that verified locally is still
+	// active, so that a revoked one is refused (401) within
+	// Introspection.CacheTTL. Default nil: access tokens are verified
+	// locally only and pass until their exp. See Introspection.
+	Introspection *Introspection
+
 	// Fleet, when set, makes the Authenticator one replica of a fleet
 	// that shares revocations and Stytch's answers through the store
 	// (fleet/redisfleet on Redis): a session revoked on any replica is
@@ -219,6 +226,11 @@ func (cfg *Config) check() (settings, error) {
 		return settings{}, fmt.Errorf("%w: Policy is a consumer project's policy; a B2B Authenticator takes B2BPolicy", ErrInvalidConfig)
 	case !cfg.B2B && cfg.B2BPolicy != nil:
 		return settings{}, fmt.Errorf("%w: B2BPolicy needs B2B (a B2B project)", ErrInvalidConfig)
+	}
+	if cfg.Introspection != nil {
+		if err := cfg.Introspection.check(); err != nil {
+			return settings{}, err
+		}
 	}
 	tu := cfg.Tuning
 	for _, f := range []struct {
