@@ -48,7 +48,9 @@ type Authenticator struct {
 	tokens         *sessionTokenCache
 	revoked        *revokedSessions
 	introspect     *introspector // Config.Introspection; nil: off
-	users          *loggedOutUsers
+	// resourceMetadata is Config.ResourceMetadata, for WriteError's challenges.
+	resourceMetadata string
+	users            *loggedOutUsers
 
 	// Fleet mode (fleet.go): nil fleet in a single process.
 	fleet        fleet.Store
@@ -118,6 +120,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	}
 	a.revoked = newRevokedSessions(s.revokedSize, a.now)
 	a.introspect = newIntrospector(cfg.Introspection, a.now)
+	a.resourceMetadata = cfg.ResourceMetadata
 	a.users = newLoggedOutUsers(s.revokedSize, a.now)
 
 	keys, err := jwks.New(ctx, jwks.Config{

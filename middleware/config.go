@@ -86,6 +86,16 @@ type Config struct {
 	// cookie (default nil: off). See CookieOptions for the attributes.
 	RefreshCookie *CookieOptions
 
+	// ResourceMetadata is the URL of this service's OAuth Protected
+	// Resource Metadata (RFC 9728), e.g.
+	// "https://api.example.com/.well-known/oauth-protected-resource"
+	// (package resourcemeta serves the document). When set, every Bearer
+	// challenge WriteError writes (a 401, a 403 insufficient_scope) carries
+	// it as resource_metadata="…", so OAuth and MCP clients discover where
+	// to get a token. Default "": no such parameter. It must be an absolute
+	// http(s) URL.
+	ResourceMetadata string
+
 	// HTTPClient fetches the JWKS (default: a client of the key set's own,
 	// with a timeout, that follows no redirect).
 	HTTPClient *http.Client
@@ -226,6 +236,11 @@ func (cfg *Config) check() (settings, error) {
 		return settings{}, fmt.Errorf("%w: Policy is a consumer project's policy; a B2B Authenticator takes B2BPolicy", ErrInvalidConfig)
 	case !cfg.B2B && cfg.B2BPolicy != nil:
 		return settings{}, fmt.Errorf("%w: B2BPolicy needs B2B (a B2B project)", ErrInvalidConfig)
+	}
+	if cfg.ResourceMetadata != "" {
+		if err := checkResourceMetadata(cfg.ResourceMetadata); err != nil {
+			return settings{}, err
+		}
 	}
 	if cfg.Introspection != nil {
 		if err := cfg.Introspection.check(); err != nil {
