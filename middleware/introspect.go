@@ -157,21 +157,16 @@ func (a *Authenticator) callIntrospect(ctx context.Context, token string, sum [s
 		return newError(ErrUnavailable, errClosed)
 	}
 	defer a.inflight.Done()
-	if a.remoteInFlight.Add(1) > a.maxRemote {
-		a.remoteInFlight.Add(-1)
-		return newError(ErrUnavailable, errTooManyRemote)
-	}
-	defer a.remoteInFlight.Add(-1)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.remoteTimeout)
-	defer cancel()
-	stop := context.AfterFunc(a.base, cancel)
-	defer stop()
-
 	in := a.introspect
-	_, err := a.client.IntrospectToken(ctx, client.IntrospectTokenRequest{
-		Token: token, ClientID: in.clientID, ClientSecret: in.secret, TokenTypeHint: introspectionTokenTypeAT,
+	err := a.withinRemoteBounds(ctx, func(ctx context.Context) error {
+		_, err := a.client.IntrospectToken(ctx, client.IntrospectTokenRequest{
+			Token: token, ClientID: in.clientID, ClientSecret: in.secret, TokenTypeHint: introspectionTokenTypeAT,
+		})
+		return err
 	})
 	switch {
+	case CodeOf(err) == ErrUnavailable:
+		return err // too many calls in flight
 	case errors.Is(err, client.ErrTokenInactive):
 		return newError(ErrInvalidToken, errTokenInactive)
 	case err != nil:
