@@ -34,7 +34,8 @@ func (at *attempt) sourceName() string {
 // authenticateCredential establishes the caller of a credential, taking
 // only the kinds of caller acc holds: locally when the JWT allows it,
 // remotely when it must (see remote.go). An access token is verified
-// locally only; it is never sent to sessions/authenticate.
+// locally, then introspected when Config.Introspection asks for it (see
+// introspect.go); it is never sent to sessions/authenticate.
 func (a *Authenticator) authenticateCredential(ctx context.Context, kind CredentialKind, token string, age tokenAge, acc callers) (attempt, error) {
 	if kind == SessionToken && acc&acceptSessions == 0 {
 		return attempt{}, newError(ErrInvalidToken, errOpaqueNotMachine)
@@ -43,6 +44,9 @@ func (a *Authenticator) authenticateCredential(ctx context.Context, kind Credent
 		res, err := a.verifyJWT(ctx, token, acc)
 		switch {
 		case err == nil && res.Kind == jwtverify.KindAccessToken:
+			if err := a.checkActive(ctx, token, res.AccessToken); err != nil {
+				return attempt{}, err
+			}
 			return attempt{auth: Auth{Caller: CallerMachine, AccessToken: res.AccessToken, JWT: token, Verified: VerifiedLocal}}, nil
 		case err == nil:
 			// In fleet mode with FleetOutageRemote, while the fleet's feed

@@ -47,7 +47,10 @@ type Authenticator struct {
 	maxRemote      int64
 	tokens         *sessionTokenCache
 	revoked        *revokedSessions
-	users          *loggedOutUsers
+	introspect     *introspector // Config.Introspection; nil: off
+	// resourceMetadata is Config.ResourceMetadata, for WriteError's challenges.
+	resourceMetadata string
+	users            *loggedOutUsers
 
 	// Fleet mode (fleet.go): nil fleet in a single process.
 	fleet        fleet.Store
@@ -116,6 +119,8 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		a.tokens = newSessionTokenCache(s.tokenTTL, s.tokenCacheSize, a.now)
 	}
 	a.revoked = newRevokedSessions(s.revokedSize, a.now)
+	a.introspect = newIntrospector(cfg.Introspection, a.now)
+	a.resourceMetadata = cfg.ResourceMetadata
 	a.users = newLoggedOutUsers(s.revokedSize, a.now)
 
 	keys, err := jwks.New(ctx, jwks.Config{

@@ -86,6 +86,16 @@ type Config struct {
 	// cookie (default nil: off). See CookieOptions for the attributes.
 	RefreshCookie *CookieOptions
 
+	// ResourceMetadata is the URL of this service's OAuth Protected
+	// Resource Metadata (RFC 9728), e.g.
+	// "https://api.example.com/.well-known/oauth-protected-resource"
+	// (package resourcemeta serves the document). When set, every Bearer
+	// challenge WriteError writes (a 401, a 403 insufficient_scope) carries
+	// it as resource_metadata="…", so OAuth and MCP clients discover where
+	// to get a token. Default "": no such parameter. It must be an absolute
+	// http(s) URL.
+	ResourceMetadata string
+
 	// HTTPClient fetches the JWKS (default: a client of the key set's own,
 	// with a timeout, that follows no redirect).
 	HTTPClient *http.Client
@@ -97,6 +107,13 @@ type Config struct {
 	Logger *slog.Logger
 	// Observer, when set, receives every decision for metrics.
 	Observer Observer
+
+	// Introspection, when set, makes the Authenticator ask Stytch whether
+	// each Connected Apps access token that verified locally is still
+	// active, so that a revoked one is refused (401) within
+	// Introspection.CacheTTL. Default nil: access tokens are verified
+	// locally only and pass until their exp. See Introspection.
+	Introspection *Introspection
 
 	// Fleet, when set, makes the Authenticator one replica of a fleet
 	// that shares revocations and Stytch's answers through the store
@@ -219,6 +236,16 @@ func (cfg *Config) check() (settings, error) {
 		return settings{}, fmt.Errorf("%w: Policy is a consumer project's policy; a B2B Authenticator takes B2BPolicy", ErrInvalidConfig)
 	case !cfg.B2B && cfg.B2BPolicy != nil:
 		return settings{}, fmt.Errorf("%w: B2BPolicy needs B2B (a B2B project)", ErrInvalidConfig)
+	}
+	if cfg.ResourceMetadata != "" {
+		if err := checkResourceMetadata(cfg.ResourceMetadata); err != nil {
+			return settings{}, err
+		}
+	}
+	if cfg.Introspection != nil {
+		if err := cfg.Introspection.check(); err != nil {
+			return settings{}, err
+		}
 	}
 	tu := cfg.Tuning
 	for _, f := range []struct {

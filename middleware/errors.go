@@ -205,8 +205,10 @@ const realm = "stytch"
 // insufficient_scope to a request with a Bearer credential carries
 // `Bearer realm="stytch", error="insufficient_scope", scope="…"`, naming
 // the scopes a Scope rule requires (without scope when a Permission rule's
-// policy decided). Custom handlers may call it for the cases they do not
-// treat themselves.
+// policy decided). With Config.ResourceMetadata, each of these challenges
+// ends with resource_metadata="…" (RFC 9728) on the requests the
+// Authenticator hands its ErrorHandler. Custom handlers may call it for
+// the cases they do not treat themselves.
 func WriteError(w http.ResponseWriter, r *http.Request, status int, err error) {
 	code := CodeOf(err)
 	body := errorBody{StatusCode: status, ErrorType: string(code), ErrorMessage: code.Message()}
@@ -216,13 +218,13 @@ func WriteError(w http.ResponseWriter, r *http.Request, status int, err error) {
 	h := w.Header()
 	if status == http.StatusUnauthorized {
 		if code == ErrNoCredential {
-			h.Set("WWW-Authenticate", `Bearer realm="`+realm+`"`)
+			h.Set("WWW-Authenticate", withResourceMetadataParam(`Bearer realm="`+realm+`"`, r))
 		} else {
-			h.Set("WWW-Authenticate", `Bearer realm="`+realm+`", error="invalid_token"`)
+			h.Set("WWW-Authenticate", withResourceMetadataParam(`Bearer realm="`+realm+`", error="invalid_token"`, r))
 		}
 	}
 	if code == ErrInsufficientScope && r != nil && hasBearer(r) {
-		h.Set("WWW-Authenticate", scopeChallenge(err))
+		h.Set("WWW-Authenticate", withResourceMetadataParam(scopeChallenge(err), r))
 	}
 	data, _ := json.Marshal(body) // strings and an int: cannot fail
 	h.Set("Content-Type", "application/json; charset=utf-8")

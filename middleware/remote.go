@@ -139,18 +139,28 @@ func (a *Authenticator) callAuthenticate(ctx context.Context, kind CredentialKin
 
 // askStytch makes the call to sessions/authenticate, within
 // MaxConcurrentRemote and RemoteTimeout.
-func (a *Authenticator) askStytch(ctx context.Context, kind CredentialKind, token string) (*remoteSession, error) {
+func (a *Authenticator) askStytch(ctx context.Context, kind CredentialKind, token string) (rs *remoteSession, err error) {
+	err = a.withinRemoteBounds(ctx, func(ctx context.Context) error {
+		rs, err = a.postAuthenticate(ctx, kind, token)
+		return err
+	})
+	return rs, err
+}
+
+// withinRemoteBounds makes one call to Stytch within MaxConcurrentRemote
+// (refused with 503 at once beyond it) and RemoteTimeout; the call keeps
+// ctx's values, not its cancellation, and is cancelled by Close.
+func (a *Authenticator) withinRemoteBounds(ctx context.Context, call func(context.Context) error) error {
 	if a.remoteInFlight.Add(1) > a.maxRemote {
 		a.remoteInFlight.Add(-1)
-		return nil, newError(ErrUnavailable, errTooManyRemote)
+		return newError(ErrUnavailable, errTooManyRemote)
 	}
 	defer a.remoteInFlight.Add(-1)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.remoteTimeout)
 	defer cancel()
 	stop := context.AfterFunc(a.base, cancel)
 	defer stop()
-
-	return a.postAuthenticate(ctx, kind, token)
+	return call(ctx)
 }
 
 // remoteError maps a failed authenticate call to a refusal.

@@ -89,7 +89,7 @@ func (a *Authenticator) serve(w http.ResponseWriter, r *http.Request, next http.
 	}
 	switch {
 	case err != nil:
-		a.errorHandler(w, r, CodeOf(err).Status(), err)
+		a.errorHandler(w, a.withResourceMetadata(r), CodeOf(err).Status(), err)
 	case anonymous:
 		next.ServeHTTP(w, r) // Optional, without a credential
 	default:
@@ -130,7 +130,7 @@ func (a *Authenticator) observeAccepted(ctx context.Context, start time.Time, at
 // refuse logs, observes and answers a refused request.
 func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, start time.Time, at attempt, err error) {
 	a.refused(r.Context(), start, at, err)
-	a.errorHandler(w, r, CodeOf(err).Status(), err)
+	a.errorHandler(w, a.withResourceMetadata(r), CodeOf(err).Status(), err)
 }
 
 // refused logs and observes a refusal.

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/go-chi/chi/v5"
+	sdkauth "github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 	"google.golang.org/grpc"
@@ -21,9 +23,11 @@ import (
 	"github.com/stytchmw/stytchmw/fleet/redisfleet"
 	stytchgrpc "github.com/stytchmw/stytchmw/grpc"
 	"github.com/stytchmw/stytchmw/internal/redistest"
+	"github.com/stytchmw/stytchmw/mcpauth"
 	"github.com/stytchmw/stytchmw/middleware"
 	"github.com/stytchmw/stytchmw/nethttp"
 	stytchotel "github.com/stytchmw/stytchmw/otel"
+	"github.com/stytchmw/stytchmw/resourcemeta"
 	"github.com/stytchmw/stytchmw/stytchtest"
 )
 
@@ -190,6 +194,38 @@ func withTelemetry(ctx context.Context) (*middleware.Authenticator, *stytchotel.
 		return nil, nil, err
 	}
 	return auth, tel, tel.ObserveStatus(auth.Status) // the key set's and policy's age, the fleet's state
+}
+
+func withIntrospection(ctx context.Context, c *client.Client, appID, appSecret string) (*middleware.Authenticator, error) {
+	auth, err := middleware.New(ctx, middleware.Config{
+		Client:        c,
+		Introspection: &middleware.Introspection{ClientID: appID, ClientSecret: appSecret},
+	})
+	return auth, err
+}
+
+func mcpRoutes(ctx context.Context, stytch *client.Client, mux *http.ServeMux, server *mcp.Server,
+	listTool *mcp.Tool, listDocuments mcp.ToolHandlerFor[struct{}, []string]) (*middleware.Authenticator, error) {
+	getServer := func(*http.Request) *mcp.Server { return server }
+	meta, err := resourcemeta.New(resourcemeta.Config{
+		Resource: "https://api.example.com/mcp",
+		Client:   stytch, // on the project domain, which is the authorization server
+		Scopes:   []string{"read:documents", "write:documents"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	auth, err := middleware.New(ctx, middleware.Config{Client: stytch, ResourceMetadata: meta.URL()})
+	if err != nil {
+		return nil, err
+	}
+
+	mcp.AddTool(server, listTool, mcpauth.RequireScopes(listDocuments, "read:documents"))
+	rule := middleware.Authenticated().OrMachine()
+	mux.Handle("GET "+meta.Path(), meta) // /.well-known/oauth-protected-resource/mcp
+	mux.Handle("/mcp", auth.Require(rule)(
+		sdkauth.RequireBearerToken(mcpauth.Verifier(auth, rule), nil)(mcp.NewStreamableHTTPHandler(getServer, nil))))
+	return auth, nil
 }
 
 // The end of the README's snippets.
@@ -437,4 +473,66 @@ func TestTelemetrySnippet(t *testing.T) {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+}
+
+// TestIntrospectionSnippet: the Authenticator the snippet builds refuses a
+// revoked Connected Apps token.
+func TestIntrospectionSnippet(t *testing.T) {
+	srv := stytchtest.NewServer(stytchtest.Config{})
+	defer srv.Close()
+	auth, err := withIntrospection(t.Context(), srv.Client(), "connected-app-test-readme", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer auth.Close()
+	user, err := srv.CreateUser(t.Context(), stytchtest.UserParams{Email: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := srv.CreateAccessToken(t.Context(), stytchtest.AccessTokenParams{Subject: user.UserID, ClientID: "connected-app-test-readme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := auth.RequireBearer(middleware.Authenticated().OrMachine())
+	if _, err := check(t.Context(), []string{"Bearer " + tok}); err != nil {
+		t.Fatal(err)
+	}
+	revoked, err := srv.CreateAccessToken(t.Context(), stytchtest.AccessTokenParams{Subject: user.UserID, ClientID: "connected-app-test-readme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.RevokeAccessToken(revoked)
+	if _, err := check(t.Context(), []string{"Bearer " + revoked}); middleware.CodeOf(err) != middleware.ErrInvalidToken {
+		t.Fatalf("revoked token: err = %v, want invalid_token", err)
+	}
+	if n := srv.Requests(stytchtest.EndpointIntrospect); n != 2 {
+		t.Fatalf("%d introspections, want 2", n)
+	}
+}
+
+// TestMCPSnippet: the snippet's routes serve the metadata and challenge
+// a request without a token with its URL.
+func TestMCPSnippet(t *testing.T) {
+	srv := stytchtest.NewServer(stytchtest.Config{})
+	defer srv.Close()
+	mux := http.NewServeMux()
+	server := mcp.NewServer(&mcp.Implementation{Name: "documents", Version: "v1"}, nil)
+	list := func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, []string, error) {
+		return nil, []string{"roadmap"}, nil
+	}
+	auth, err := mcpRoutes(t.Context(), srv.Client(), mux, server, &mcp.Tool{Name: "list_documents"}, list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer auth.Close()
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader("{}")))
+	if want := `Bearer realm="stytch", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp"`; rec.Code != 401 || rec.Header().Get("WWW-Authenticate") != want {
+		t.Fatalf("%d %q", rec.Code, rec.Header().Get("WWW-Authenticate"))
+	}
+	rec = httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/.well-known/oauth-protected-resource/mcp", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"authorization_servers":["`+srv.URL+`"]`) {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
 }

@@ -2,6 +2,7 @@ package jwtverify
 
 import (
 	"strings"
+	"time"
 
 	"github.com/stytchmw/stytchmw/internal/scope"
 )
@@ -24,6 +25,10 @@ type AccessToken struct {
 	// B2B project's token (a Connected App acting for a member); empty
 	// when the token has none, as an M2M token.
 	OrganizationID, OrganizationSlug string
+	// ExpiresAt is the token's exp, in UTC: how long a remote answer
+	// about it (introspection) may be reused, and what an adapter such as
+	// an MCP SDK's token info reports.
+	ExpiresAt time.Time
 	// CustomClaims are the top-level claims other than the registered
 	// ones, scope, client_id and Stytch's https://stytch.com/ claims
 	// (never nil).
@@ -57,6 +62,7 @@ func newAccessVerified(c *claims, payload []byte) (*verified, error) {
 	v.setTimes(c)
 	a := &v.access
 	a.Subject, a.Scopes = strings.Clone(c.sub), scopes
+	a.ExpiresAt = v.exp
 	a.ClientID = a.Subject
 	if c.clientID != nil {
 		id, ok := stringValue(c.clientID)

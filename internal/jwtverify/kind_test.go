@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stytchmw/stytchmw/client"
 )
@@ -67,6 +68,7 @@ func TestAccessTokenMapping(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			tc.want.ExpiresAt = t0.Add(time.Hour).UTC()
 			if res.Kind != KindAccessToken || res.Session != nil || res.MemberSession != nil || !reflect.DeepEqual(*res.AccessToken, tc.want) {
 				t.Fatalf("Result %+v\nAccessToken %+v\nwant        %+v", res, res.AccessToken, tc.want)
 			}
