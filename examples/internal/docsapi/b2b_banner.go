@@ -81,12 +81,13 @@ func (a *Demo) printB2BBanner(w io.Writer, name, baseURL string) error {
 		b.WriteString("session JWTs (the stytch_session_jwt cookie) of members with the roles the names say, and\n")
 		b.WriteString("one opaque session token (the stytch_session cookie). The statuses below assume them.\n\n")
 		for _, slug := range DemoOrganizations {
-			fmt.Fprintf(&b, "export %s='<the id of an organization>'\n", b2bVar(slug, ""))
+			org := b2bVar(slug, "")
+			fmt.Fprintf(&b, "export %s='<an organization id>'\n", org)
 			for _, role := range DemoMemberRoles {
-				fmt.Fprintf(&b, "export %s='<the session JWT of a member of it with the role %s>'\n", b2bVar(slug, role), role)
+				fmt.Fprintf(&b, "export %s='<a session JWT of a member of %s with the role %s>'\n", b2bVar(slug, role), org, role)
 			}
 		}
-		fmt.Fprintf(&b, "export %s='<the opaque session token of the first organization's editor>'\n\n", b2bTokenVar)
+		fmt.Fprintf(&b, "export %s='<a session token of a member of %s with the role editor>'\n\n", b2bTokenVar, b2bVar("acme", ""))
 	}
 	for _, c := range a.b2bCommands() {
 		b.WriteString(c.curl(baseURL))
