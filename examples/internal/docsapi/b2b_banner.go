@@ -5,8 +5,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-
-	"github.com/stytchmw/stytchmw/client"
 )
 
 // b2bVar is the shell variable of the banner holding a seeded member's
@@ -72,11 +70,7 @@ func (a *Demo) printB2BBanner(w io.Writer, name, baseURL string) error {
 		}
 		b.WriteByte('\n')
 	} else {
-		base := a.cfg.Stytch.BaseURL
-		if c, err := client.New(a.cfg.Stytch); err == nil {
-			base = c.BaseURL() // the default for the project when unset
-		}
-		fmt.Fprintf(&b, "Stytch: B2B project %s at %s\n", a.cfg.Stytch.ProjectID, base)
+		fmt.Fprintf(&b, "Stytch: B2B project %s at %s\n", a.cfg.Stytch.ProjectID, a.stytchBaseURL())
 		b.WriteString("Sign members in with your frontend, then export the ids of two organizations and the\n")
 		b.WriteString("session JWTs (the stytch_session_jwt cookie) of members with the roles the names say, and\n")
 		b.WriteString("one opaque session token (the stytch_session cookie). The statuses below assume them.\n\n")

@@ -118,11 +118,7 @@ func (a *Demo) printBanner(w io.Writer, name, baseURL string) error {
 		fmt.Fprintf(&b, "export %s='%s'\n", jwtVar, a.demo.grant.SessionJWT)
 		fmt.Fprintf(&b, "export %s='%s'\n\n", tokenVar, a.demo.grant.SessionToken)
 	} else {
-		base := a.cfg.Stytch.BaseURL
-		if c, err := client.New(a.cfg.Stytch); err == nil {
-			base = c.BaseURL() // the default for the project when unset
-		}
-		fmt.Fprintf(&b, "Stytch: project %s at %s\n", a.cfg.Stytch.ProjectID, base)
+		fmt.Fprintf(&b, "Stytch: project %s at %s\n", a.cfg.Stytch.ProjectID, a.stytchBaseURL())
 		b.WriteString("Sign a user in with your frontend, then export its session JWT and token (the\n")
 		b.WriteString("stytch_session_jwt and stytch_session cookies). The statuses below are a user's\n")
 		fmt.Fprintf(&b, "whose role is %q.\n\n", DemoRole)
@@ -146,6 +142,15 @@ func writeLogoutNote(b *strings.Builder) {
 		"STYTCH_MAX_TOKEN_AGE old, whichever is sooner (0s: never), and the opaque token for at most\n"+
 		"%s, the middleware's session-token cache TTL.\n",
 		sessionTokenCacheTTL)
+}
+
+// stytchBaseURL is the API base URL of the configured project: the one
+// given, or the client's default for the project.
+func (a *Demo) stytchBaseURL() string {
+	if c, err := client.New(a.cfg.Stytch); err == nil {
+		return c.BaseURL()
+	}
+	return a.cfg.Stytch.BaseURL
 }
 
 // ReadyLine ends the banner: the listener accepts connections when it is
