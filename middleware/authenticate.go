@@ -153,6 +153,12 @@ type AuthenticateJWTParams struct {
 	// AuthorizationCheck, when set, is checked against the RBAC policy; a
 	// denial is an ErrForbidden error, a success fills Auth.Verdict.
 	AuthorizationCheck *client.AuthorizationCheck
+	// OrganizationID, in a B2B project, names the organization the
+	// AuthorizationCheck is about, as Stytch's B2B authorization_check
+	// does: the tenancy rule applies first (ErrTenancy for any other than
+	// the session's). Empty: the session's own organization. It needs an
+	// AuthorizationCheck and a B2B Authenticator (ErrInvalidParams).
+	OrganizationID string
 	// MaxTokenAge, when set, overrides Config.MaxTokenAge for this call,
 	// with the same meaning: 0 for no limit, d > 0 for remote once
 	// now − iat ≥ d (every JWT when d is below one second).
@@ -177,11 +183,14 @@ func (a *Authenticator) AuthenticateJWT(ctx context.Context, p AuthenticateJWTPa
 	if err != nil {
 		return nil, err
 	}
+	if err := a.checkOrgParams(p.AuthorizationCheck, p.OrganizationID); err != nil {
+		return nil, err
+	}
 	at, err := a.authenticateCredential(ctx, SessionJWT, p.SessionJWT, age, acceptSessions)
 	if err != nil {
 		return nil, err
 	}
-	return a.checkAuthorization(ctx, &at.auth, p.AuthorizationCheck)
+	return a.checkAuthorizationIn(ctx, &at.auth, p.AuthorizationCheck, p.OrganizationID)
 }
 
 // checkParams checks the JWT and MaxTokenAge of a programmatic call and
@@ -210,6 +219,8 @@ type AuthenticateJWTLocalParams struct {
 	SessionJWT string
 	// AuthorizationCheck, when set, is checked against the RBAC policy.
 	AuthorizationCheck *client.AuthorizationCheck
+	// OrganizationID is AuthenticateJWTParams.OrganizationID.
+	OrganizationID string
 	// MaxTokenAge, when set, overrides Config.MaxTokenAge for this call,
 	// with the same meaning, except that a JWT too old is refused with
 	// ErrTokenTooOld: 0 for no limit, d > 0 refuses a JWT issued d or
@@ -234,6 +245,9 @@ func (a *Authenticator) AuthenticateJWTLocal(ctx context.Context, p Authenticate
 	if err != nil {
 		return nil, err
 	}
+	if err := a.checkOrgParams(p.AuthorizationCheck, p.OrganizationID); err != nil {
+		return nil, err
+	}
 	if p.ClockTolerance != nil && *p.ClockTolerance < 0 {
 		return nil, fmt.Errorf("%w: ClockTolerance must not be negative", ErrInvalidParams)
 	}
@@ -255,7 +269,7 @@ func (a *Authenticator) AuthenticateJWTLocal(ctx context.Context, p Authenticate
 	if err := a.checkNotRevoked(&auth); err != nil {
 		return nil, err
 	}
-	return a.checkAuthorization(ctx, &auth, p.AuthorizationCheck)
+	return a.checkAuthorizationIn(ctx, &auth, p.AuthorizationCheck, p.OrganizationID)
 }
 
 // checkAuthorization runs an optional authorization check for the

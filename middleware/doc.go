@@ -12,7 +12,8 @@
 // The same Rule values go into the route tables of packages stytchchi and
 // nethttp, which put a rule on every route of a router and refuse routes
 // without one. From inside a handler, Authorize checks a permission that
-// depends on the request's data. Handlers read the session with
+// depends on the request's data (AuthorizeIn, in a given organization of
+// a B2B project). Handlers read the session with
 // FromContext; NewContext puts one in a context for handler tests.
 //
 // One Authenticator serves a consumer project or, with Config.B2B, a B2B

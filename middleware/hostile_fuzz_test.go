@@ -89,18 +89,7 @@ func FuzzRequest(f *testing.F) {
 				t.Fatal("a JWT verified locally that was never signed")
 			}
 		case http.StatusUnauthorized, http.StatusForbidden:
-			var body errorBody
-			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
-				t.Fatalf("%d without a JSON body: %s", w.Code, w.Body)
-			}
-			code := Code(body.ErrorType)
-			if body.StatusCode != w.Code || code.Status() != w.Code || body.ErrorMessage != code.Message() {
-				t.Fatalf("%d with body %s", w.Code, w.Body)
-			}
-			challenge := w.Header().Get("WWW-Authenticate")
-			if (w.Code == http.StatusUnauthorized) != strings.HasPrefix(challenge, `Bearer realm="stytch"`) {
-				t.Fatalf("%d with challenge %q", w.Code, challenge)
-			}
+			checkFuzzedRefusal(t, w)
 		default:
 			t.Fatalf("status %d: %s", w.Code, w.Body)
 		}

@@ -96,6 +96,9 @@ func (s *Server) checkLogHoldsNoCredential(t *testing.T) {
 	t.Helper()
 	log := s.stderr.String()
 	for name, value := range s.Banner.Env {
+		if strings.HasSuffix(name, "_ID") {
+			continue // an organization's id is not a credential
+		}
 		if len(value) >= 16 && strings.Contains(log, value) {
 			t.Errorf("the log holds the credential %s", name)
 		}

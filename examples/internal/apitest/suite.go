@@ -65,20 +65,7 @@ func testBannerCommands(t *testing.T, run docsapi.RunFunc) {
 	if s.Banner.Emulator == nil {
 		t.Fatalf("embedded mode, but the banner does not say how to reach the emulator:\n%s", s.Banner.Text)
 	}
-	var routes []string
-	for _, c := range s.Banner.Commands {
-		if !strings.HasPrefix(c.URL, s.URL+"/") {
-			t.Errorf("%s: URL not under %s", c.Line, s.URL)
-		}
-		req, err := c.Request()
-		if err != nil {
-			t.Fatalf("%s: %v", c.Line, err)
-		}
-		if r := s.send(t, req); r.Status != c.Want {
-			t.Errorf("%s\n  got %d, the comment promises %d; body %s", c.Line, r.Status, c.Want, r.Body)
-		}
-		routes = append(routes, c.Method+" "+strings.TrimPrefix(c.URL, s.URL))
-	}
+	routes := s.runBannerCommands(t, s.Banner)
 	for _, want := range []string{"GET /healthz", "GET /me", "GET /documents", "POST /documents",
 		"DELETE /documents/doc-1", "POST /logout"} {
 		if !slices.Contains(routes, want) {
@@ -435,15 +422,7 @@ func testStytchProject(t *testing.T, run docsapi.RunFunc) {
 	if len(banner.Commands) == 0 {
 		t.Fatal("no commands in the banner")
 	}
-	for _, c := range banner.Commands {
-		req, err := c.Request()
-		if err != nil {
-			t.Fatalf("%s: %v", c.Line, err)
-		}
-		if r := s.send(t, req); r.Status != c.Want {
-			t.Errorf("%s\n  got %d, the comment promises %d; body %s", c.Line, r.Status, c.Want, r.Body)
-		}
-	}
+	s.runBannerCommands(t, banner)
 }
 
 // testStytchUnreachable starts the program against a Stytch that does not

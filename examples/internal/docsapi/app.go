@@ -45,6 +45,7 @@ type Demo struct {
 	store    *docstore.Store
 	emulator *stytchtest.Server // embedded mode only
 	demo     *demoSession       // embedded mode only
+	b2b      *b2bDemo           // the B2B example only (StartB2B)
 }
 
 // demoSession is the seeded user's session, printed in the banner.
@@ -57,8 +58,7 @@ type demoSession struct {
 // when cfg has no project credentials, and fills the document store. Logs
 // go to logOutput.
 func Start(ctx context.Context, cfg Config, logOutput io.Writer) (d *Demo, err error) {
-	d = &Demo{cfg: cfg, Stytch: cfg.Stytch, MaxTokenAge: cfg.MaxTokenAge, Now: time.Now,
-		Logger: slog.New(slog.NewTextHandler(logOutput, nil))}
+	d = newDemo(cfg, logOutput)
 	defer func() {
 		if err != nil {
 			_ = d.Close()
@@ -69,7 +69,6 @@ func Start(ctx context.Context, cfg Config, logOutput io.Writer) (d *Demo, err e
 		if err := d.startEmulator(ctx); err != nil {
 			return nil, err
 		}
-		d.Now = d.emulator.Now
 	}
 	d.store = docstore.New(d.Now)
 	owner := ""
@@ -82,15 +81,19 @@ func Start(ctx context.Context, cfg Config, logOutput io.Writer) (d *Demo, err e
 	return d, nil
 }
 
+// newDemo is a Demo of cfg logging to logOutput, before any emulator.
+func newDemo(cfg Config, logOutput io.Writer) *Demo {
+	return &Demo{cfg: cfg, Stytch: cfg.Stytch, MaxTokenAge: cfg.MaxTokenAge, Now: time.Now,
+		Logger: slog.New(slog.NewTextHandler(logOutput, nil))}
+}
+
 // startEmulator starts the embedded emulator (its default policy: reader,
 // editor, admin on "documents") and seeds the demo user and session.
 func (d *Demo) startEmulator(ctx context.Context) error {
-	emu, err := stytchtest.StartServer(stytchtest.Config{Logger: d.Logger.With("component", "stytchtest")})
+	emu, err := d.startServer(false)
 	if err != nil {
-		return fmt.Errorf("docsapi: embedded emulator: %w", err)
+		return err
 	}
-	d.emulator = emu
-	d.Stytch = client.Config{ProjectID: emu.ProjectID, Secret: emu.Secret, BaseURL: emu.URL, HTTPClient: emu.HTTPClient()}
 	user, err := emu.CreateUser(ctx, stytchtest.UserParams{Email: DemoEmail, Name: "Demo User", Roles: []string{DemoRole}})
 	if err != nil {
 		return fmt.Errorf("docsapi: seed the demo user: %w", err)
@@ -104,6 +107,19 @@ func (d *Demo) startEmulator(ctx context.Context) error {
 	}
 	d.demo = &demoSession{user: user, grant: grant}
 	return nil
+}
+
+// startServer starts the embedded emulator, of a B2B project when b2b,
+// and points the Stytch client's configuration at it.
+func (d *Demo) startServer(b2b bool) (*stytchtest.Server, error) {
+	emu, err := stytchtest.StartServer(stytchtest.Config{B2B: b2b, Logger: d.Logger.With("component", "stytchtest")})
+	if err != nil {
+		return nil, fmt.Errorf("docsapi: embedded emulator: %w", err)
+	}
+	d.emulator = emu
+	d.Stytch = client.Config{ProjectID: emu.ProjectID, Secret: emu.Secret, BaseURL: emu.URL, HTTPClient: emu.HTTPClient()}
+	d.Now = emu.Now
+	return emu, nil
 }
 
 // Close stops the embedded emulator, with every goroutine it started.

@@ -36,20 +36,23 @@ type command struct {
 	body   string // JSON
 	want   int
 	note   string
+	// as names the shell variable the credential is read from, when not
+	// SESSION_JWT or SESSION_TOKEN (the B2B banner's members).
+	as string
 }
 
 // commands lists the banner's commands: every route, and every outcome a
 // curl user can see without tampering with a token.
 func (a *Demo) commands() []command {
 	return []command{
-		{http.MethodGet, "/healthz", noCredential, "", http.StatusOK, "no authentication"},
-		{http.MethodGet, "/me", noCredential, "", http.StatusUnauthorized, "no credential: the middleware's JSON error"},
-		{http.MethodGet, "/me", bearerJWT, "", http.StatusOK, "session JWT, " + a.jwtVerification()},
-		{http.MethodGet, "/me", cookieToken, "", http.StatusOK, "opaque session token: verified by Stytch"},
-		{http.MethodGet, "/documents", cookieJWT, "", http.StatusOK, "documents:read, the JWT from the stytch_session_jwt cookie"},
-		{http.MethodPost, "/documents", bearerJWT, `{"title":"Hello","body":"Written with curl."}`, http.StatusCreated, "documents:create"},
-		{http.MethodDelete, "/documents/doc-1", bearerJWT, "", http.StatusForbidden, `documents:delete: the role "editor" does not grant it`},
-		{http.MethodPost, "/logout", bearerJWT, "", http.StatusNoContent, "revokes the session and clears the cookies"},
+		{http.MethodGet, "/healthz", noCredential, "", http.StatusOK, "no authentication", ""},
+		{http.MethodGet, "/me", noCredential, "", http.StatusUnauthorized, "no credential: the middleware's JSON error", ""},
+		{http.MethodGet, "/me", bearerJWT, "", http.StatusOK, "session JWT, " + a.jwtVerification(), ""},
+		{http.MethodGet, "/me", cookieToken, "", http.StatusOK, "opaque session token: verified by Stytch", ""},
+		{http.MethodGet, "/documents", cookieJWT, "", http.StatusOK, "documents:read, the JWT from the stytch_session_jwt cookie", ""},
+		{http.MethodPost, "/documents", bearerJWT, `{"title":"Hello","body":"Written with curl."}`, http.StatusCreated, "documents:create", ""},
+		{http.MethodDelete, "/documents/doc-1", bearerJWT, "", http.StatusForbidden, `documents:delete: the role "editor" does not grant it`, ""},
+		{http.MethodPost, "/logout", bearerJWT, "", http.StatusNoContent, "revokes the session and clears the cookies", ""},
 	}
 }
 
@@ -76,13 +79,17 @@ func (c command) curl(baseURL string) string {
 	if c.body == "" && c.method != http.MethodGet {
 		args = append(args, "-X", c.method)
 	}
+	jwt, token := jwtVar, tokenVar
+	if c.as != "" {
+		jwt, token = c.as, c.as
+	}
 	switch c.cred {
 	case bearerJWT:
-		args = append(args, "-H", `"Authorization: Bearer $`+jwtVar+`"`)
+		args = append(args, "-H", `"Authorization: Bearer $`+jwt+`"`)
 	case cookieJWT:
-		args = append(args, "-b", `"`+middleware.DefaultJWTCookie+`=$`+jwtVar+`"`)
+		args = append(args, "-b", `"`+middleware.DefaultJWTCookie+`=$`+jwt+`"`)
 	case cookieToken:
-		args = append(args, "-b", `"`+middleware.DefaultTokenCookie+`=$`+tokenVar+`"`)
+		args = append(args, "-b", `"`+middleware.DefaultTokenCookie+`=$`+token+`"`)
 	}
 	if c.body != "" {
 		// -d makes curl POST.
@@ -95,6 +102,9 @@ func (c command) curl(baseURL string) string {
 // printBanner tells the user where the API listens, which Stytch it uses,
 // the demo credentials (embedded mode) and commands to try.
 func (a *Demo) printBanner(w io.Writer, name, baseURL string) error {
+	if a.b2b != nil {
+		return a.printB2BBanner(w, name, baseURL)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Documents API (%s) listening on %s\n\n", name, baseURL)
 	if a.demo != nil {
@@ -108,11 +118,7 @@ func (a *Demo) printBanner(w io.Writer, name, baseURL string) error {
 		fmt.Fprintf(&b, "export %s='%s'\n", jwtVar, a.demo.grant.SessionJWT)
 		fmt.Fprintf(&b, "export %s='%s'\n\n", tokenVar, a.demo.grant.SessionToken)
 	} else {
-		base := a.cfg.Stytch.BaseURL
-		if c, err := client.New(a.cfg.Stytch); err == nil {
-			base = c.BaseURL() // the default for the project when unset
-		}
-		fmt.Fprintf(&b, "Stytch: project %s at %s\n", a.cfg.Stytch.ProjectID, base)
+		fmt.Fprintf(&b, "Stytch: project %s at %s\n", a.cfg.Stytch.ProjectID, a.stytchBaseURL())
 		b.WriteString("Sign a user in with your frontend, then export its session JWT and token (the\n")
 		b.WriteString("stytch_session_jwt and stytch_session cookies). The statuses below are a user's\n")
 		fmt.Fprintf(&b, "whose role is %q.\n\n", DemoRole)
@@ -123,14 +129,28 @@ func (a *Demo) printBanner(w io.Writer, name, baseURL string) error {
 		b.WriteString(c.curl(baseURL))
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "\nAfter the logout this server refuses the session's JWT and token at once. Another server of\n"+
+	writeLogoutNote(&b)
+	b.WriteString(ReadyLine + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeLogoutNote says how long a logged-out session lives on elsewhere.
+func writeLogoutNote(b *strings.Builder) {
+	fmt.Fprintf(b, "\nAfter the logout this server refuses the session's JWT and token at once. Another server of\n"+
 		"the same project still accepts the JWT until its exp (5 minutes at most) or until it is\n"+
 		"STYTCH_MAX_TOKEN_AGE old, whichever is sooner (0s: never), and the opaque token for at most\n"+
 		"%s, the middleware's session-token cache TTL.\n",
 		sessionTokenCacheTTL)
-	b.WriteString(ReadyLine + "\n")
-	_, err := io.WriteString(w, b.String())
-	return err
+}
+
+// stytchBaseURL is the API base URL of the configured project: the one
+// given, or the client's default for the project.
+func (a *Demo) stytchBaseURL() string {
+	if c, err := client.New(a.cfg.Stytch); err == nil {
+		return c.BaseURL()
+	}
+	return a.cfg.Stytch.BaseURL
 }
 
 // ReadyLine ends the banner: the listener accepts connections when it is

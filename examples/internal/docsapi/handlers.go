@@ -37,9 +37,12 @@ const maxRequestBody = 8 * (docstore.MaxTitleBytes + docstore.MaxBodyBytes)
 // once it has loaded the fleet's revocations (before, 503, so that a load
 // balancer sends it no traffic that a revoked session could use). The
 // route needs no authentication.
-func (a *API) Healthz(w http.ResponseWriter, _ *http.Request) {
+func (a *API) Healthz(w http.ResponseWriter, _ *http.Request) { healthz(w, a.auth) }
+
+// healthz answers 200 "ok" when auth is ready, else 503.
+func healthz(w http.ResponseWriter, auth *middleware.Authenticator) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if !a.auth.Status().Ready() {
+	if !auth.Status().Ready() {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = io.WriteString(w, "not ready: the fleet's revocations are not loaded\n")
 		return
@@ -104,41 +107,59 @@ func (a *API) CreateDocument(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		writeProblem(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "The request body must be application/json.")
+	req, ok := decodeNewDocument(w, r)
+	if !ok {
 		return
 	}
+	doc, err := a.store.Create(auth.Session.UserID, req.Title, req.Body)
+	if !storeError(w, err) {
+		return
+	}
+	w.Header().Set("Location", "/documents/"+doc.ID)
+	writeJSON(w, http.StatusCreated, doc)
+}
+
+// decodeNewDocument reads a POST body {"title", "body"}, answering the
+// client's mistake itself (and false) when it is not one JSON object of
+// those fields.
+func decodeNewDocument(w http.ResponseWriter, r *http.Request) (NewDocument, bool) {
 	var req NewDocument
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeProblem(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "The request body must be application/json.")
+		return req, false
+	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			writeProblem(w, http.StatusRequestEntityTooLarge, "request_too_large", "The request body is too large.")
-			return
+			return req, false
 		}
 		writeProblem(w, http.StatusBadRequest, "invalid_request_body", `The request body must be a JSON object {"title", "body"}.`)
-		return
+		return req, false
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		writeProblem(w, http.StatusBadRequest, "invalid_request_body", "The request body must hold one JSON object.")
-		return
+		return req, false
 	}
-	doc, err := a.store.Create(auth.Session.UserID, req.Title, req.Body)
+	return req, true
+}
+
+// storeError answers a docstore error (and false), or reports nil (true).
+func storeError(w http.ResponseWriter, err error) bool {
 	switch {
+	case err == nil:
+		return true
 	case errors.Is(err, docstore.ErrInvalid):
 		writeProblem(w, http.StatusBadRequest, "invalid_document", "A document needs a title of at most "+
 			strconv.Itoa(docstore.MaxTitleBytes)+" bytes and a body of at most "+strconv.Itoa(docstore.MaxBodyBytes)+" bytes, in UTF-8.")
-		return
 	case errors.Is(err, docstore.ErrFull):
 		writeProblem(w, http.StatusInsufficientStorage, "store_full", "The document store is full.")
-		return
-	case err != nil:
+	default:
 		writeProblem(w, http.StatusInternalServerError, "internal_error", "The document could not be stored.")
-		return
 	}
-	w.Header().Set("Location", "/documents/"+doc.ID)
-	writeJSON(w, http.StatusCreated, doc)
+	return false
 }
 
 // DeleteDocument deletes the document {id} (documents:delete): 204, or 404
@@ -161,8 +182,15 @@ func (a *API) Logout(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := a.auth.Revoke(r.Context(), auth); err != nil {
-		a.logger.WarnContext(r.Context(), "logout: Stytch did not revoke the session", "session_id", auth.Session.SessionID, "error", err)
+	logout(w, r, a.auth, auth, auth.Session.SessionID, a.logger)
+}
+
+// logout revokes the session of auth (whose id is sessionID, for the log)
+// through authn and clears the session cookies: 204; 503 when Stytch did
+// not revoke it.
+func logout(w http.ResponseWriter, r *http.Request, authn *middleware.Authenticator, auth *middleware.Auth, sessionID string, logger *slog.Logger) {
+	if err := authn.Revoke(r.Context(), auth); err != nil {
+		logger.WarnContext(r.Context(), "logout: Stytch did not revoke the session", "session_id", sessionID, "error", err)
 		middleware.WriteError(w, r, middleware.CodeOf(err).Status(), err)
 		return
 	}
