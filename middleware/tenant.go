@@ -23,8 +23,8 @@ func (a *Authenticator) AuthorizeIn(r *http.Request, organizationID, resource, a
 	if err := rule.checkFor(a); err != nil {
 		return nil, fmt.Errorf("%w: AuthorizeIn: %w", ErrInvalidParams, err)
 	}
-	at, _, err := a.enforce(r.Context(), rule, fixedOrg(organizationID),
-		func(acc callers) (attempt, error) { return a.authenticateRequest(r, acc) }, nil)
+	at, _, _, err := a.enforce(r.Context(), rule, fixedOrg(organizationID),
+		func(acc callers) (attempt, error) { return a.authenticateRequest(r, acc) })
 	if err != nil {
 		return nil, err
 	}
