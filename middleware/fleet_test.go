@@ -78,19 +78,6 @@ func newReplica(t *testing.T, e *env, redis *redistest.Server, edit func(*Config
 	return r
 }
 
-// eventually polls cond until it holds, or fails after 10 s: a bound for a
-// loaded machine, not a measurement.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after 10 s: %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // refuses reports whether the replica refuses the credential with 401.
 func (r *replica) refuses(c reqOption) bool {
 	return r.call(routeRequired, c).status == http.StatusUnauthorized
