@@ -81,4 +81,3 @@ var docsDesc = grpc.ServiceDesc{
 	},
 	Streams: []grpc.StreamDesc{streamCaller(methodWatch), streamCaller(methodTail)},
 }
-
