@@ -2,7 +2,6 @@ package stytchgrpc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"google.golang.org/grpc"
@@ -82,6 +81,3 @@ var docsDesc = grpc.ServiceDesc{
 	},
 	Streams: []grpc.StreamDesc{streamCaller(methodWatch), streamCaller(methodTail)},
 }
-
-// errNoStream is a stream that ended without the expected messages.
-var errNoStream = errors.New("the stream ended early")

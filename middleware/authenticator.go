@@ -129,6 +129,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		RefreshInterval:    cfg.Tuning.JWKSRefreshInterval,
 		MinRefreshInterval: cfg.Tuning.JWKSMinRefreshInterval,
 		Logger:             cfg.Logger,
+		Now:                a.now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: JWKS: %w", ErrInvalidConfig, err)

@@ -61,8 +61,11 @@ type Config struct {
 	// ClockTolerance is the leeway when comparing exp, nbf and iat with the
 	// clock (default 0, as Stytch's SDKs).
 	ClockTolerance time.Duration
-	// Now is the clock for token times and cache deadlines (default
-	// time.Now). Tests pass an emulator's clock.
+	// Now is the Authenticator's clock (default time.Now): token times,
+	// cache deadlines, revocations, and the key set's rate limit and
+	// backoff follow it. Background refresh schedules run on the runtime's
+	// clock, and a policy cache the Authenticator starts keeps its own.
+	// Tests pass an emulator's clock.
 	Now func() time.Time
 	// Issuers are accepted as a JWT's iss besides the defaults:
 	// "stytch.com/<project_id>", and Client's base URL (scheme and host)

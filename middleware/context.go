@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"time"
 
 	"github.com/stytchmw/stytchmw/client"
 	"github.com/stytchmw/stytchmw/internal/jwtverify"
@@ -180,4 +181,39 @@ func NewContext(ctx context.Context, auth *Auth) context.Context {
 func FromContext(ctx context.Context) (*Auth, bool) {
 	a, ok := ctx.Value(authKey{}).(*Auth)
 	return a, ok && a != nil
+}
+
+// sessionID is the id of the caller's session ("" for a machine).
+func (auth *Auth) sessionID() string {
+	switch {
+	case auth.Session != nil:
+		return auth.Session.SessionID
+	case auth.MemberSession != nil:
+		return auth.MemberSession.MemberSessionID
+	}
+	return ""
+}
+
+// subject is the user or member whose session the caller holds, and when
+// that session started ("" for a machine): what a per-user not-before
+// ("log out everywhere") is compared with.
+func (auth *Auth) subject() (id string, startedAt time.Time) {
+	switch {
+	case auth.Session != nil:
+		return auth.Session.UserID, auth.Session.StartedAt
+	case auth.MemberSession != nil:
+		return auth.MemberSession.MemberID, auth.MemberSession.StartedAt
+	}
+	return "", time.Time{}
+}
+
+// expiresAt is when the caller's session expires (zero for a machine).
+func (auth *Auth) expiresAt() time.Time {
+	switch {
+	case auth.Session != nil:
+		return auth.Session.ExpiresAt
+	case auth.MemberSession != nil:
+		return auth.MemberSession.ExpiresAt
+	}
+	return time.Time{}
 }

@@ -124,6 +124,46 @@ func ExampleAuthenticator_Require_permission() {
 	// GET /documents, no credential: 401 missing_credential
 }
 
+// Authorize checks a permission from inside a handler, when the action
+// depends on data the route does not name: here a PUT creates a document
+// that does not exist yet and updates one that does. Ada is an "editor":
+// the emulator's default policy lets editors create documents, not update
+// them.
+func ExampleAuthenticator_Authorize() {
+	emulator, session := startEmulator("editor")
+	defer emulator.Close()
+	ctx := context.Background()
+
+	auth, err := middleware.New(ctx, middleware.Config{Client: emulator.Client(), HTTPClient: emulator.HTTPClient()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer auth.Close()
+	documents := map[string]bool{"readme": true} // the application's store
+	mux := http.NewServeMux()
+	mux.Handle("PUT /documents/{id}", auth.Require(middleware.Authenticated())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		action := "create"
+		if documents[r.PathValue("id")] {
+			action = "update"
+		}
+		verdict, err := auth.Authorize(r, "documents", action)
+		if err != nil {
+			middleware.WriteError(w, r, middleware.CodeOf(err).Status(), err) // 403, or 503 without a policy
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, action, "d, granted to ", verdict.GrantingRoles)
+	})))
+	app := httptest.NewServer(mux)
+	defer app.Close()
+
+	fmt.Println("PUT /documents/notes:", do(app.Client(), newRequest(http.MethodPut, app.URL+"/documents/notes", session.SessionJWT)))
+	fmt.Println("PUT /documents/readme:", do(app.Client(), newRequest(http.MethodPut, app.URL+"/documents/readme", session.SessionJWT)))
+	// Output:
+	// PUT /documents/notes: 201 created, granted to [editor]
+	// PUT /documents/readme: 403 consumer_session_authorization_error
+}
+
 // Revoke logs a session out: Stytch revokes it, and this Authenticator
 // refuses its JWT and opaque token at once, though the JWT is still within
 // its exp.

@@ -78,19 +78,6 @@ func newReplica(t *testing.T, e *env, redis *redistest.Server, edit func(*Config
 	return r
 }
 
-// eventually polls cond until it holds, or fails after 10 s: a bound for a
-// loaded machine, not a measurement.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after 10 s: %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // refuses reports whether the replica refuses the credential with 401.
 func (r *replica) refuses(c reqOption) bool {
 	return r.call(routeRequired, c).status == http.StatusUnauthorized
@@ -314,18 +301,5 @@ func TestFleetSharedAnswers(t *testing.T) {
 	}
 	if st := fresh.auth.Status().Fleet; st.Refused < k {
 		t.Errorf("the store refused %d entries, want %d", st.Refused, k)
-	}
-}
-
-// TestFleetStatus: without a fleet, Status has none and is ready; after
-// Close nothing is ready.
-func TestFleetStatus(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	if st := e.auth.Status(); st.Fleet != nil || !st.Ready() || !st.KeysLoaded {
-		t.Fatalf("Status = %+v, want ready, keys loaded, no fleet", st)
-	}
-	_ = e.auth.Close()
-	if st := e.auth.Status(); st.Ready() || !st.Closed {
-		t.Fatalf("Status after Close = %+v, want closed", st)
 	}
 }

@@ -24,6 +24,27 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// eventually polls cond until it holds, or fails after 10 s: a bound for a
+// loaded machine, not a measurement. It waits for what another goroutine or
+// process does (a fetch, a broadcast); time itself moves with the
+// emulator's clock (Server.Advance).
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10 s: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitFor is eventually for conditions that need no description.
+func waitFor(t testing.TB, cond func() bool) {
+	t.Helper()
+	eventually(t, "the condition holds", cond)
+}
+
 // alwaysRemote is a MaxTokenAge below iat's one-second resolution: every
 // JWT is authenticated with Stytch.
 const alwaysRemote = time.Nanosecond

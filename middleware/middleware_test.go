@@ -56,10 +56,12 @@ func TestHandlerAndOptional(t *testing.T) {
 // TestKeyRotation: a JWT signed by a key rotated in mid-traffic is accepted
 // after one JWKS fetch, and JWTs of the old key keep passing throughout.
 func TestKeyRotation(t *testing.T) {
-	const minInterval = 50 * time.Millisecond
+	// Longer than the test runs: only the emulator's clock, which the
+	// Authenticator's key set follows, lets an unknown kid refresh the set.
+	const minInterval = time.Minute
 	e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning.JWKSMinRefreshInterval = minInterval }})
 	e.call(routeRequired, bearer(e.grant.SessionJWT)).want(t, 200, "")
-	time.Sleep(2 * minInterval) // the fetch at start no longer holds back an unknown-kid refresh
+	e.srv.Advance(minInterval) // the fetch at start no longer holds back an unknown-kid refresh
 	fetches := e.count("jwks")
 
 	// Traffic with the old key's JWT runs while the keys rotate.
@@ -138,29 +140,35 @@ func TestDroppedKeyEndsCachedJWTs(t *testing.T) {
 // TestRandomKidStorm: a flood of tokens with random kids causes at most
 // one JWKS fetch per JWKSMinRefreshInterval, and no remote authentication.
 func TestRandomKidStorm(t *testing.T) {
-	const minInterval = 200 * time.Millisecond
+	const minInterval = time.Minute // longer than the test runs
 	e := newEnv(t, envOptions{config: func(c *Config) { c.Tuning.JWKSMinRefreshInterval = minInterval }})
-	time.Sleep(minInterval)
+	e.srv.Advance(minInterval)
 	fetches := e.count("jwks")
-	start := time.Now()
+	randomKid := func(i int) {
+		h := map[string]any{"alg": "RS256", "kid": fmt.Sprintf("jwk-test-random-%d", i), "typ": "JWT"}
+		tok, err := e.srv.SignToken(h, e.claims(), "")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if r := e.call(routeRequired, bearer(tok)); r.status != 401 {
+			t.Errorf("random kid: status %d", r.status)
+		}
+	}
 	var wg sync.WaitGroup
 	for i := range 200 {
-		wg.Go(func() {
-			h := map[string]any{"alg": "RS256", "kid": fmt.Sprintf("jwk-test-random-%d", i), "typ": "JWT"}
-			tok, err := e.srv.SignToken(h, e.claims(), "")
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if r := e.call(routeRequired, bearer(tok)); r.status != 401 {
-				t.Errorf("random kid: status %d", r.status)
-			}
-		})
+		wg.Go(func() { randomKid(i) })
 	}
 	wg.Wait()
-	allowed := 1 + int(time.Since(start)/minInterval)
-	if n := e.count("jwks") - fetches; n > allowed {
-		t.Fatalf("%d JWKS fetches in %v, want at most %d", n, time.Since(start), allowed)
+	if n := e.count("jwks") - fetches; n != 1 {
+		t.Fatalf("%d JWKS fetches for 200 random kids within one interval, want 1", n)
+	}
+	// The next interval allows one more.
+	e.srv.Advance(minInterval)
+	randomKid(200)
+	randomKid(201)
+	if n := e.count("jwks") - fetches; n != 2 {
+		t.Fatalf("%d JWKS fetches over two intervals, want 2", n)
 	}
 	if e.count("authenticate") != 0 {
 		t.Fatal("random kids reached sessions/authenticate")

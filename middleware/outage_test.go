@@ -199,7 +199,7 @@ func TestOutageJWKS(t *testing.T) {
 			e := jwksOutageEnv(t, jwksTimeout)
 			old := e.grant.SessionJWT
 			e.call(routeRequired, bearer(old)).want(t, http.StatusOK, "")
-			time.Sleep(60 * time.Millisecond) // past JWKSMinRefreshInterval
+			e.srv.Advance(time.Minute) // past JWKSMinRefreshInterval
 
 			if err := e.srv.InjectFault(stytchtest.EndpointJWKS, ft.fault); err != nil {
 				t.Fatal(err)
@@ -237,7 +237,7 @@ func TestOutageJWKS(t *testing.T) {
 // ones costs only the unusable keys.
 func TestOutageJWKSGarbageKeys(t *testing.T) {
 	e := jwksOutageEnv(t, time.Second)
-	time.Sleep(60 * time.Millisecond)
+	e.srv.Advance(time.Minute) // past JWKSMinRefreshInterval
 	if err := e.srv.InjectFault(stytchtest.EndpointJWKS, stytchtest.Fault{GarbageKeys: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func TestOutageJWKSGarbageKeys(t *testing.T) {
 func TestOutageSlowJWKSDuringRotation(t *testing.T) {
 	const latency = time.Second
 	e := jwksOutageEnv(t, 10*time.Second)
-	time.Sleep(60 * time.Millisecond)
+	e.srv.Advance(time.Minute) // past JWKSMinRefreshInterval
 	if err := e.srv.InjectFault(stytchtest.EndpointJWKS, stytchtest.Fault{Latency: latency, Count: 1}); err != nil {
 		t.Fatal(err)
 	}

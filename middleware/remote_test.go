@@ -3,6 +3,7 @@ package middleware
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -186,18 +187,6 @@ func TestSharedCallSurvivesLeaderCancellation(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds, failing after a few seconds.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached in time")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // TestRemoteFailures: how each failing answer of Stytch maps, for a
 // credential that needs a remote answer. Outages are 503, never 401 and
 // never a pass; refusals of the credential are 401.
@@ -337,13 +326,9 @@ func (e *env) status(path string, opts ...reqOption) int {
 // waitForCalls waits until the emulator has seen n authenticate calls.
 func (e *env) waitForCalls(t *testing.T, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for e.count(stytchtest.EndpointAuthenticate) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d authenticate calls reached the emulator, want %d", e.count(stytchtest.EndpointAuthenticate), n)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	eventually(t, fmt.Sprintf("%d authenticate calls reach the emulator", n), func() bool {
+		return e.count(stytchtest.EndpointAuthenticate) >= n
+	})
 }
 
 // TestMaxConcurrentRemote: with MaxConcurrentRemote calls hanging at

@@ -123,7 +123,7 @@ points:
 func points(dps []metricdata.DataPoint[int64]) []string {
 	var out []string
 	for _, dp := range dps {
-		out = append(out, dp.Attributes.Encoded(attribute.DefaultEncoder())+"="+attribute.Int64Value(dp.Value).Emit())
+		out = append(out, dp.Attributes.Encoded(attribute.DefaultEncoder())+"="+attribute.Int64Value(dp.Value).String())
 	}
 	return out
 }

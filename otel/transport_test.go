@@ -73,7 +73,7 @@ func TestSpansOfRemoteCalls(t *testing.T) {
 			}
 			for k, v := range want {
 				if got, ok := attr(s.Attributes(), k); !ok || got != v {
-					t.Errorf("%s = %v (present %v), want %v", k, got.Emit(), ok, v.Emit())
+					t.Errorf("%s = %v (present %v), want %v", k, got.String(), ok, v.String())
 				}
 			}
 			if _, ok := attr(s.Attributes(), semconv.ErrorTypeKey); ok || s.Status().Code == codes.Error {
@@ -105,7 +105,7 @@ func TestSpansOfRemoteCalls(t *testing.T) {
 		code, _ := attr(refused.Attributes(), semconv.HTTPResponseStatusCodeKey)
 		errType, ok := attr(refused.Attributes(), semconv.ErrorTypeKey)
 		if !ok || errType.AsString() != strconv.FormatInt(code.AsInt64(), 10) || refused.Status().Code != codes.Error {
-			t.Errorf("error.type %v (present %v), status %v; want the status code and Error", errType.Emit(), ok, refused.Status())
+			t.Errorf("error.type %v (present %v), status %v; want the status code and Error", errType.String(), ok, refused.Status())
 		}
 	})
 
@@ -129,12 +129,12 @@ func noneOf(t *testing.T, e *env, secrets map[string]string) {
 	for _, s := range spans {
 		texts := []string{s.Name(), s.Status().Description}
 		for _, kv := range s.Attributes() {
-			texts = append(texts, string(kv.Key), kv.Value.Emit())
+			texts = append(texts, string(kv.Key), kv.Value.String())
 		}
 		for _, ev := range s.Events() {
 			texts = append(texts, ev.Name)
 			for _, kv := range ev.Attributes {
-				texts = append(texts, kv.Value.Emit())
+				texts = append(texts, kv.Value.String())
 			}
 		}
 		for what, secret := range secrets {
@@ -193,7 +193,7 @@ func TestTransportFailures(t *testing.T) {
 			}
 			var spans []sdktrace.ReadOnlySpan
 			for _, s := range e.ended("sessions.authenticate") {
-				if v, _ := attr(s.Attributes(), semconv.ServerPortKey); strings.HasSuffix(tt.base, ":"+v.Emit()) {
+				if v, _ := attr(s.Attributes(), semconv.ServerPortKey); strings.HasSuffix(tt.base, ":"+v.String()) {
 					spans = append(spans, s)
 				}
 			}

@@ -92,7 +92,7 @@ func TestB2BClient(t *testing.T) {
 		t.Fatalf("RBAC.Policy = %+v, %v", policy, err)
 	}
 	orgPolicy, err := api.RBAC.Organizations.GetOrgPolicy(ctx, &rbacorgs.GetOrgPolicyParams{OrganizationID: acme.OrganizationID})
-	if err != nil || orgPolicy.OrgPolicy.Roles != nil && len(orgPolicy.OrgPolicy.Roles) != 0 {
+	if err != nil || len(orgPolicy.OrgPolicy.Roles) != 0 {
 		t.Fatalf("GetOrgPolicy before any set = %+v, %v", orgPolicy, err)
 	}
 	_, err = api.RBAC.Organizations.SetOrgPolicy(ctx, &rbacorgs.SetOrgPolicyParams{OrganizationID: globex.Organization.OrganizationID,

@@ -182,7 +182,11 @@ func TestCloseCutsLatencyShort(t *testing.T) {
 		_, err := srv.Client().GetPolicy(context.Background())
 		done <- err
 	}()
-	for srv.Requests(EndpointPolicy) == 0 {
+	// Close only once the request is held, or the test proves nothing.
+	for deadline := time.Now().Add(10 * time.Second); srv.Requests(EndpointPolicy) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the request did not reach the emulator within 10 s")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	srv.Close()

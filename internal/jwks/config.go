@@ -54,6 +54,11 @@ type Config struct {
 	RetryInterval time.Duration
 	// Logger receives fetch failures and skipped keys (default: discarded).
 	Logger *slog.Logger
+	// Now is the clock of the rate limit on early refreshes and of the
+	// backoff after a failure (default time.Now): the middleware passes its
+	// own, so that one clock governs all its time decisions. The background
+	// schedule runs on the runtime's clock.
+	Now func() time.Time
 }
 
 // withDefaults checks c and fills in its defaults.

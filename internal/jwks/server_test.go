@@ -173,10 +173,8 @@ func sleepUntil(d time.Duration) {
 // openSet starts a Set on srv and closes it at the end of the test.
 func openSet(t *testing.T, cfg Config, clock func() time.Time) *Set {
 	t.Helper()
-	if clock == nil {
-		clock = time.Now
-	}
-	s, err := newSet(t.Context(), cfg, clock)
+	cfg.Now = clock
+	s, err := New(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

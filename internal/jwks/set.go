@@ -42,12 +42,6 @@ type keyring struct {
 // starts empty (Key answers ErrUnavailable) and keeps retrying in the
 // background. It fails only for an unusable Config.
 func New(ctx context.Context, cfg Config) (*Set, error) {
-	return newSet(ctx, cfg, time.Now)
-}
-
-// newSet is New with the clock that rate limit and backoff decisions use
-// (the background loop's timers run on the runtime's clock).
-func newSet(ctx context.Context, cfg Config, now func() time.Time) (*Set, error) {
 	ownHTTP := cfg.HTTPClient == nil
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -65,7 +59,7 @@ func newSet(ctx context.Context, cfg Config, now func() time.Time) (*Set, error)
 		MaxRetryInterval: max(cfg.RetryInterval, cfg.MinRefreshInterval),
 		MinInterval:      cfg.MinRefreshInterval,
 		OnFailure:        s.logFailure,
-		Now:              now,
+		Now:              cfg.Now,
 	}, s.fetch)
 	s.loop = loop
 

@@ -183,9 +183,8 @@ func newClock(t time.Time) *clock {
 	c.set(t)
 	return c
 }
-func (c *clock) set(t time.Time)     { c.now.Store(t.UnixNano()) }
-func (c *clock) Now() time.Time      { return time.Unix(0, c.now.Load()).UTC() }
-func (c *clock) add(d time.Duration) { c.now.Add(int64(d)) }
+func (c *clock) set(t time.Time) { c.now.Store(t.UnixNano()) }
+func (c *clock) Now() time.Time  { return time.Unix(0, c.now.Load()).UTC() }
 
 // fixture is a Verifier over a real key set, with counters.
 type fixture struct {

@@ -24,6 +24,7 @@ type Entry[R any] struct {
 // same route are an error.
 func Build[K comparable, R any](rules map[string]R, parse func(string) (K, error), enforce func(R) func(http.Handler) http.Handler) (map[K]*Entry[R], error) {
 	if len(rules) == 0 {
+		//lint:ignore ST1005 the message names the Config field, after the caller's ErrInvalidConfig
 		return nil, fmt.Errorf("Rules is empty")
 	}
 	entries := make(map[K]*Entry[R], len(rules))
