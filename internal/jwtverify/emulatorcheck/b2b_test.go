@@ -170,6 +170,12 @@ func TestAccessTokensMapToWhatIntrospectionAnswers(t *testing.T) {
 			if res.Kind != jwtverify.KindAccessToken || res.Session != nil || res.MemberSession != nil {
 				t.Fatalf("Result = %+v", res)
 			}
+			// The token's exp is checked against introspection below; it
+			// must be the Result's own.
+			if !res.AccessToken.ExpiresAt.Equal(res.ExpiresAt) {
+				t.Fatalf("AccessToken.ExpiresAt %v, Result.ExpiresAt %v", res.AccessToken.ExpiresAt, res.ExpiresAt)
+			}
+			tc.want.ExpiresAt = res.AccessToken.ExpiresAt
 			if !reflect.DeepEqual(*res.AccessToken, tc.want) {
 				t.Fatalf("AccessToken = %+v\nwant          %+v", *res.AccessToken, tc.want)
 			}
