@@ -39,7 +39,7 @@ func (a *Authenticator) enforce(ctx context.Context, rule Rule, pv PathValues,
 	if checks {
 		if err = a.checkOpen(); err == nil {
 			var prior *Auth
-			if prior, reused = a.verifiedHere(ctx); reused && !rule.callers.has(prior.Caller) {
+			if prior, reused = a.verifiedHere(ctx); reused && (!rule.callers.has(prior.Caller) || !a.stillValid(prior)) {
 				reused = false
 			}
 			if reused {
@@ -78,6 +78,23 @@ func (a *Authenticator) enforce(ctx context.Context, rule Rule, pv PathValues,
 		}
 	}
 	return at, fresh, false, nil
+}
+
+// stillValid reports whether a caller verified earlier in a context may
+// be reused now: its session neither revoked nor logged out since (Revoke,
+// RevokeUser, the fleet's revocations) nor expired. A context can outlive
+// the request that verified it (a stream, a WebSocket whose messages are
+// checked with RequireBearer); a caller that is no longer valid is
+// authenticated again from the credential at hand, which refuses it.
+func (a *Authenticator) stillValid(prior *Auth) bool {
+	if a.checkNotRevoked(prior) != nil {
+		return false
+	}
+	exp := prior.expiresAt()
+	if prior.AccessToken != nil {
+		exp = prior.AccessToken.ExpiresAt
+	}
+	return exp.IsZero() || a.now().Before(exp)
 }
 
 // has reports whether the set takes the caller.

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -301,5 +302,77 @@ func TestFleetSharedAnswers(t *testing.T) {
 	}
 	if st := fresh.auth.Status().Fleet; st.Refused < k {
 		t.Errorf("the store refused %d entries, want %d", st.Refused, k)
+	}
+}
+
+// gatedStore is a fleet store whose first GetAnswer, once armed, waits
+// for release; every armed GetAnswer is reported on entered.
+type gatedStore struct {
+	fleet.Store
+	armed, held atomic.Bool
+	entered     chan struct{}
+	release     chan struct{}
+}
+
+func (g *gatedStore) GetAnswer(ctx context.Context, key string) ([]byte, time.Time, error) {
+	if g.armed.Load() {
+		g.entered <- struct{}{}
+		if !g.held.Swap(true) {
+			<-g.release
+		}
+	}
+	return g.Store.GetAnswer(ctx, key)
+}
+
+// TestFleetSharedAnswerWithinEachCallsAge: a call under a stricter
+// MaxTokenAge is not coalesced with one under a looser age that takes a
+// shared answer: it is never given an answer older than its age allows.
+func TestFleetSharedAnswerWithinEachCallsAge(t *testing.T) {
+	redis := redistest.Start(t)
+	e := newEnv(t, envOptions{})
+	age := func(c *Config) { c.MaxTokenAge = time.Minute }
+	sharer := newReplica(t, e, redis, age)
+	gate := &gatedStore{entered: make(chan struct{}, 2), release: make(chan struct{})}
+	gated := newReplica(t, e, redis, func(c *Config) {
+		age(c)
+		gate.Store = c.Fleet
+		c.Fleet = gate
+	})
+
+	jwt := e.grant.SessionJWT
+	e.srv.Advance(2 * time.Minute) // older than MaxTokenAge: authenticated with Stytch
+	sharer.call(routeRequired, bearer(jwt)).want(t, http.StatusOK, "")
+	eventually(t, "the answer is shared", func() bool {
+		keys, err := redis.Client().Keys(context.Background(), "stytchmw:*:a:*").Result()
+		return err == nil && len(keys) == 1
+	})
+	e.srv.Advance(10 * time.Second)
+	base := e.count(stytchtest.EndpointAuthenticate)
+
+	gate.armed.Store(true)
+	var wg sync.WaitGroup
+	var errLoose, errStrict error
+	wg.Add(2)
+	go func() { // the replica's MaxTokenAge: the 10 s old shared answer will do
+		defer wg.Done()
+		_, errLoose = gated.auth.AuthenticateJWT(context.Background(), AuthenticateJWTParams{SessionJWT: jwt})
+	}()
+	<-gate.entered
+	strict := 5 * time.Second
+	go func() { // 5 s: the shared answer is too old for it
+		defer wg.Done()
+		_, errStrict = gated.auth.AuthenticateJWT(context.Background(), AuthenticateJWTParams{SessionJWT: jwt, MaxTokenAge: &strict})
+	}()
+	select {
+	case <-gate.entered: // the strict call looks for itself
+	case <-time.After(2 * time.Second): // it joined the loose call (the bug)
+	}
+	close(gate.release)
+	wg.Wait()
+	if errLoose != nil || errStrict != nil {
+		t.Fatalf("AuthenticateJWT: %v, %v", errLoose, errStrict)
+	}
+	if n := e.count(stytchtest.EndpointAuthenticate) - base; n != 1 {
+		t.Fatalf("%d authenticate calls, want 1: the call under a 5 s MaxTokenAge asks Stytch, not a 10 s old shared answer", n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/stytchmw/stytchmw/client"
@@ -68,6 +69,12 @@ func (a *Authenticator) authenticateRemote(ctx context.Context, kind CredentialK
 		}
 	}
 	key := remoteKey(kind, sum)
+	if kind == SessionJWT && a.fleet != nil {
+		// A JWT's MaxTokenAge bounds the reuse of a shared answer
+		// (answerDeadline): calls under different ages are not coalesced,
+		// so that none is given an answer older than its own age allows.
+		key += strconv.FormatInt(int64(age), 36)
+	}
 	ch := a.remote.DoChan(key, func() (any, error) {
 		return a.callAuthenticate(ctx, kind, token, sum, age)
 	})

@@ -267,3 +267,45 @@ func TestRevokeWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestRevokedCallerIsNotReused: a caller verified earlier in a context is
+// not reused by a later Permission rule once its session was revoked or
+// its user logged out, as happens when a context outlives the check that
+// verified it (a stream, a WebSocket whose messages are checked with
+// RequireBearer): the credential is authenticated again, and refused.
+func TestRevokedCallerIsNotReused(t *testing.T) {
+	tests := []struct {
+		name   string
+		revoke func(a *Authenticator, auth *Auth) error
+	}{
+		{"Revoke", func(a *Authenticator, auth *Auth) error { return a.Revoke(context.Background(), auth) }},
+		{"RevokeUser", func(a *Authenticator, auth *Auth) error {
+			return a.RevokeUser(context.Background(), auth.Session.UserID)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			a := e.auth
+			read := a.Require(Permission("documents", "read"))(http.HandlerFunc(echo))
+			readCall := a.RequireBearer(Permission("documents", "read"))
+			var callErr error
+			app := httptest.NewServer(a.Require(Authenticated())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				auth, _ := FromContext(r.Context())
+				if err := tt.revoke(a, auth); err != nil {
+					WriteError(w, r, CodeOf(err).Status(), err)
+					return
+				}
+				_, callErr = readCall(r.Context(), nil)
+				read.ServeHTTP(w, r)
+			})))
+			t.Cleanup(app.Close)
+			stream := &env{t: t, app: app}
+
+			stream.call("/", bearer(e.grant.SessionJWT)).want(t, http.StatusUnauthorized, ErrSessionNotFound)
+			if CodeOf(callErr) != ErrNoCredential {
+				t.Fatalf("RequireBearer after the logout, without a credential of its own: %v, want %s", callErr, ErrNoCredential)
+			}
+		})
+	}
+}
