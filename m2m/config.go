@@ -30,7 +30,9 @@ type Config struct {
 	BaseURL string
 	// HTTPClient fetches the tokens. Default: a client with a Timeout of
 	// client.DefaultTimeout that follows no redirect (the endpoint sends
-	// none, and following one could send the secret elsewhere).
+	// none, and following one could send the secret elsewhere). A client
+	// of your own must not follow redirects either: a 307 to another
+	// origin would resend the form, client_secret included.
 	HTTPClient *http.Client
 }
 
