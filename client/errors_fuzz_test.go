@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/stytchmw/stytchmw/internal/redact"
+	"github.com/stytchmw/stytchmw/internal/redact/redacttest"
 )
 
 // FuzzErrorDecoding sends whatever answer the fuzzer makes up — status,
@@ -17,7 +20,7 @@ import (
 // never retried, and checks what the client makes of it: no panic, a
 // typed error for every answer that is not a success, the HTTP status in
 // it, and no form of the project's secret in any text of the error (see
-// findLeak), wherever the answer held it. The committed corpus (testdata/fuzz/FuzzErrorDecoding) replays on every go
+// redacttest.FindLeak), wherever the answer held it. The committed corpus (testdata/fuzz/FuzzErrorDecoding) replays on every go
 // test; to search for new inputs:
 //
 //	go test -run '^$' -fuzz '^FuzzErrorDecoding$' ./client
@@ -106,7 +109,7 @@ func FuzzErrorDecoding(f *testing.F) {
 			if re.StatusCode != status || re.Attempts != 1 {
 				t.Fatalf("RequestError %#v for status %d", re, status)
 			}
-			if len(re.BodyExcerpt) > excerptBytes || !utf8.ValidString(re.BodyExcerpt) ||
+			if len(re.BodyExcerpt) > redact.ExcerptBytes || !utf8.ValidString(re.BodyExcerpt) ||
 				strings.ContainsFunc(re.BodyExcerpt, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 				t.Fatalf("body excerpt %q: too long, not UTF-8 or with control characters", re.BodyExcerpt)
 			}
@@ -115,8 +118,8 @@ func FuzzErrorDecoding(f *testing.F) {
 		}
 
 		// No form of the secret shows, whole or in part.
-		for name, text := range errorTexts(err) {
-			if leak := findLeak(text, testSecret); leak != "" {
+		for name, text := range redacttest.ErrorTexts(err) {
+			if leak := redacttest.FindLeak(text, testSecret); leak != "" {
 				t.Fatalf("%s of the error shows %s", name, leak)
 			}
 		}

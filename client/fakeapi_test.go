@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/stytchmw/stytchmw/internal/redact/redacttest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -27,16 +29,16 @@ func assertNoSecret(t *testing.T, err error) {
 	if err == nil {
 		return
 	}
-	for _, text := range errorTexts(err) {
+	for _, text := range redacttest.ErrorTexts(err) {
 		assertTextHasNoSecret(t, text)
 	}
 }
 
 // assertTextHasNoSecret fails if text shows any form of the secret, whole
-// or in part (see findLeak).
+// or in part (see redacttest.FindLeak).
 func assertTextHasNoSecret(t *testing.T, text string) {
 	t.Helper()
-	if leak := findLeak(text, testSecret); leak != "" {
+	if leak := redacttest.FindLeak(text, testSecret); leak != "" {
 		t.Fatalf("secret leaked: %s", leak)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/stytchmw/stytchmw/internal/redact"
 )
 
 // MaxResponseBytes caps how much of a response body the client reads.
@@ -25,8 +27,6 @@ const (
 	// maxRetryAfter is the longest Retry-After the client waits out; a
 	// longer one ends the retries at once rather than hold the caller.
 	maxRetryAfter = 10 * time.Second
-	// excerptBytes is how much of a body a RequestError quotes.
-	excerptBytes = 128
 	// maxErrorBodyBytes is the largest answer decoded as a Stytch error
 	// (whose bodies are far smaller); a larger one is quoted as an
 	// excerpt, which bounds what redacting an error costs.
@@ -148,12 +148,12 @@ func (c *Client) attempt(ctx context.Context, method, target, path string, query
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	var red *redactor // built on the first failure that needs it
-	redact := func() *redactor {
-		if red == nil {
-			red = c.redactor(query, payload)
+	var r *redact.Redactor // built on the first failure that needs it
+	red := func() *redact.Redactor {
+		if r == nil {
+			r = c.redactor(query, payload)
 		}
-		return red
+		return r
 	}
 	fail := func(status int, excerpt string, err error) *RequestError {
 		return &RequestError{Method: method, Path: path, StatusCode: status, BodyExcerpt: excerpt, Attempts: 1, Err: err}
@@ -177,12 +177,12 @@ func (c *Client) attempt(ctx context.Context, method, target, path string, query
 	res, err := c.httpClient.Do(req)
 	if err != nil {
 		// net/http quotes a malformed status line or header.
-		return outcome{err: fail(0, "", redact().error(c.transportError(parent, err))), retry: true}
+		return outcome{err: fail(0, "", red().Err(c.transportError(parent, err))), retry: true}
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, MaxResponseBytes+1))
 	if err != nil {
-		return outcome{err: fail(res.StatusCode, "", redact().error(fmt.Errorf("read response body: %w", c.transportError(parent, err)))), retry: true}
+		return outcome{err: fail(res.StatusCode, "", red().Err(fmt.Errorf("read response body: %w", c.transportError(parent, err)))), retry: true}
 	}
 	retryStatus := res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500
 	if len(data) > MaxResponseBytes {
@@ -194,10 +194,10 @@ func (c *Client) attempt(ctx context.Context, method, target, path string, query
 			// that are not JSON objects (an HTML page from a proxy, say).
 			quote := ""
 			if !isJSONObject(data) {
-				quote = redact().excerpt(data)
+				quote = red().Excerpt(data)
 			}
 			// A decoding error may quote a value of the answer.
-			return outcome{err: fail(res.StatusCode, quote, redact().error(fmt.Errorf("decode response: %w", err)))}
+			return outcome{err: fail(res.StatusCode, quote, red().Err(fmt.Errorf("decode response: %w", err)))}
 		}
 		return outcome{}
 	}
@@ -207,10 +207,10 @@ func (c *Client) attempt(ctx context.Context, method, target, path string, query
 		se = decodeAPIError(data, res.StatusCode)
 	}
 	if se != nil {
-		redact().apiError(se)
+		redactAPIError(red(), se)
 		return outcome{err: se, retry: retryStatus, retryAfter: retryAfter}
 	}
-	return outcome{err: fail(res.StatusCode, redact().excerpt(data), errNotStytchJSON), retry: retryStatus, retryAfter: retryAfter}
+	return outcome{err: fail(res.StatusCode, red().Excerpt(data), errNotStytchJSON), retry: retryStatus, retryAfter: retryAfter}
 }
 
 // transportError drops the URL from a *url.Error (it may carry a user id in
@@ -285,9 +285,9 @@ func parseRetryAfter(v string) time.Duration {
 // redactor returns the redactor of a request's answer: it removes the
 // project secret (and so the Basic credentials) and the credentials the
 // request carried in query or payload.
-func (c *Client) redactor(query url.Values, payload []byte) *redactor {
+func (c *Client) redactor(query url.Values, payload []byte) *redact.Redactor {
 	_, secret := c.credentials()
-	return newRedactor(append(requestSecrets(query, payload), secret))
+	return redact.New(append(redact.Credentials(query, payload), secret)...)
 }
 
 // scrubURLError drops the URL from a *url.Error: it may carry a user id in

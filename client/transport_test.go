@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stytchmw/stytchmw/internal/redact"
 )
 
 func authenticate(c *Client) error {
@@ -130,7 +132,7 @@ func TestAnswersWithoutStytchJSON(t *testing.T) {
 		wantErr     string
 	}{
 		{"non-JSON 502", http.StatusBadGateway, "text/html", html,
-			strings.NewReplacer("\r", " ", "\n", " ").Replace(html[:excerptBytes]),
+			strings.NewReplacer("\r", " ", "\n", " ").Replace(html[:redact.ExcerptBytes]),
 			"not a Stytch JSON error"},
 		{"JSON error without error_type", http.StatusServiceUnavailable, "application/json", `{"message":"no healthy upstream"}`,
 			`{"message":"no healthy upstream"}`, "not a Stytch JSON error"},

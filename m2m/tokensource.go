@@ -37,9 +37,9 @@ var ErrInvalidConfig = errors.New("stytch m2m: invalid config")
 type TokenSource struct {
 	tokenURL, path, clientID string
 	source                   oauth2.TokenSource
-	// secrets returns the forms of the client secret that errors are
-	// cleaned of. A closure, as in client.Client: fmt cannot reach into it.
-	secrets func() []string
+	// secret returns the client secret, which errors are cleaned of. A
+	// closure, as in client.Client: fmt cannot reach into it.
+	secret func() string
 }
 
 // New checks cfg and returns its token source. It makes no request.
@@ -77,14 +77,14 @@ func New(cfg Config) (*TokenSource, error) {
 	// The context is only where oauth2 finds the HTTP client; every fetch
 	// is bounded by that client's Timeout.
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, hc)
-	forms := secretForms(cfg.ClientSecret)
+	secret := cfg.ClientSecret
 	u, _ := url.Parse(tokenURL) // OAuth2TokenURL built it
 	return &TokenSource{
 		tokenURL: tokenURL,
 		path:     u.EscapedPath(),
 		clientID: cfg.ClientID,
 		source:   oauth2.ReuseTokenSourceWithExpiry(nil, cc.TokenSource(ctx), EarlyExpiry),
-		secrets:  func() []string { return forms },
+		secret:   func() string { return secret },
 	}, nil
 }
 

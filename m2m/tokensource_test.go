@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/stytchmw/stytchmw/client"
+	"github.com/stytchmw/stytchmw/internal/redact"
+	"github.com/stytchmw/stytchmw/internal/redact/redacttest"
 )
 
 const (
@@ -80,7 +82,9 @@ func testConfig(base string) Config {
 	return Config{ProjectID: projectID, ClientID: clientID, ClientSecret: secret, Scopes: []string{"read:users", "write:*"}, BaseURL: base}
 }
 
-func TestTokenIsFetchedOnceAndReused(t *testing.T) {
+// startTokenSource starts a fake token endpoint and a TokenSource of it.
+func startTokenSource(t *testing.T) (*tokenServer, *httptest.Server, *TokenSource) {
+	t.Helper()
 	ts := &tokenServer{t: t}
 	srv := httptest.NewServer(ts)
 	t.Cleanup(srv.Close)
@@ -88,6 +92,11 @@ func TestTokenIsFetchedOnceAndReused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ts, srv, src
+}
+
+func TestTokenIsFetchedOnceAndReused(t *testing.T) {
+	ts, srv, src := startTokenSource(t)
 	if want := srv.URL + "/v1/public/" + projectID + "/oauth2/token"; src.TokenURL() != want {
 		t.Fatalf("TokenURL %q, want %q", src.TokenURL(), want)
 	}
@@ -162,20 +171,6 @@ func TestTokenIsRenewedBeforeItExpires(t *testing.T) {
 	})
 }
 
-// assertNoSecret fails if any form of the secret shows in err printed any way.
-func assertNoSecret(t *testing.T, err error) {
-	t.Helper()
-	quoted, _ := json.Marshal(secret)
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-		text := fmt.Sprintf(verb, err)
-		for _, form := range []string{secret, url.QueryEscape(secret), string(quoted[1 : len(quoted)-1]), "NHQhc7ZqRbZt"} {
-			if strings.Contains(text, form) {
-				t.Fatalf("secret leaked in %s: %q", verb, text)
-			}
-		}
-	}
-}
-
 func TestErrorsAreTypedAndRedacted(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -215,6 +210,28 @@ func TestErrorsAreTypedAndRedacted(t *testing.T) {
 				t.Fatalf("error %#v", err)
 			}
 		}},
+		{"form echoed, cut at the excerpt's edge", func(w http.ResponseWriter, form url.Values) {
+			body := form.Encode()
+			lead := redact.ExcerptBytes - strings.Index(body, "client_secret=") - len("client_secret=") - 20
+			textEcho("%s")(w, strings.Repeat("x", max(lead, 0))+body)
+		}, quotedRequestError(http.StatusBadGateway)},
+		{"token answer turned into a 502", func(w http.ResponseWriter, _ url.Values) {
+			writeJSON(w, http.StatusBadGateway, `{"access_token":"`+accessToken+`","token_type":"bearer","expires_in":3600}`)
+		}, quotedRequestError(http.StatusBadGateway)},
+		{"token answer as a form, turned into a 502", func(w http.ResponseWriter, _ url.Values) {
+			w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprint(w, url.Values{"access_token": {accessToken}, "token_type": {"bearer"}}.Encode())
+		}, quotedRequestError(http.StatusBadGateway)},
+		{"OAuth error beside a token, quoting it", func(w http.ResponseWriter, _ url.Values) {
+			q := redacttest.PHPJSONString("token " + accessToken + " lacks a scope")
+			writeJSON(w, http.StatusOK, `{"access_token":"`+accessToken+`","error":"invalid_scope","error_description":`+q+`,"request_id":`+q+`}`)
+		}, func(t *testing.T, err error) {
+			var se *client.StytchError
+			if !errors.Is(err, client.ErrInvalidScope) || !errors.As(err, &se) || se.ErrorMessage != "token [REDACTED] lacks a scope" {
+				t.Fatalf("error %#v", err)
+			}
+		}},
 		{"success without a token", func(w http.ResponseWriter, _ url.Values) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = io.WriteString(w, `{"token_type":"bearer"}`)
@@ -227,23 +244,28 @@ func TestErrorsAreTypedAndRedacted(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := &tokenServer{t: t}
+			ts, srv, src := startTokenSource(t)
 			ts.setFail(tc.fail)
-			srv := httptest.NewServer(ts)
-			t.Cleanup(srv.Close)
-			src, err := New(testConfig(srv.URL))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = src.Token()
-			assertNoSecret(t, err)
+			_, err := src.Token()
+			assertNoLeak(t, "Token", err)
 			tc.check(t, err)
 
 			// Through the http.Client the error is the same, wrapped.
 			_, err = src.Client(nil).Get(srv.URL + "/api")
-			assertNoSecret(t, err)
+			assertNoLeak(t, "Client", err)
 			tc.check(t, err)
 		})
+	}
+}
+
+// quotedRequestError checks that err is a *client.RequestError of status
+// quoting the body with a redaction in it.
+func quotedRequestError(status int) func(*testing.T, error) {
+	return func(t *testing.T, err error) {
+		var re *client.RequestError
+		if !errors.As(err, &re) || re.StatusCode != status || !strings.Contains(re.BodyExcerpt, redact.Marker) {
+			t.Fatalf("error %#v, want a RequestError of status %d quoting the redacted body", err, status)
+		}
 	}
 }
 
@@ -333,7 +355,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			if src != nil || !errors.Is(err, ErrInvalidConfig) {
 				t.Fatalf("New = %v, %v; want ErrInvalidConfig", src, err)
 			}
-			assertNoSecret(t, err)
+			assertNoLeak(t, "New", err)
 		})
 	}
 	src, err := New(testConfig(""))
