@@ -3,8 +3,10 @@
 // persistence (--save ” --appendonly no), so a restart loses every key
 // as a Redis without persistence does in production.
 //
-// When redis-server is not installed, Start skips the test and says so,
-// unless STYTCHMW_REQUIRE_REDIS=1 is set (CI sets it): then it fails.
+// When redis-server is not installed, Start skips the test and says so —
+// in the skip's reason and, once per test binary, on the terminal, since go
+// test shows a passing package's skips only with -v — unless
+// STYTCHMW_REQUIRE_REDIS=1 is set (CI sets it): then it fails.
 // Nothing here mocks Redis.
 package redistest
 
@@ -57,8 +59,10 @@ func Start(t testing.TB) *Server {
 		if os.Getenv(RequireEnv) == "1" {
 			t.Fatalf("redis-server is required (%s=1) but not found: %v", RequireEnv, err)
 		}
-		t.Skipf("SKIPPED: redis-server not found (%v): the fleet tests against a real Redis did not run; "+
+		msg := fmt.Sprintf("SKIPPED: redis-server not found (%v): the fleet tests against a real Redis did not run; "+
 			"install Debian's redis-server (apt-get install redis-server) to run them, or set %s=1 to make this a failure", err, RequireEnv)
+		announceSkip(msg)
+		t.Skip(msg)
 	}
 	s := &Server{t: t, bin: bin, dir: t.TempDir()}
 	var lastErr error
@@ -73,6 +77,26 @@ func Start(t testing.TB) *Server {
 	}
 	t.Fatalf("redistest: %v", lastErr)
 	return nil
+}
+
+// skipAnnounced makes announceSkip speak once per test binary.
+var skipAnnounced sync.Once
+
+// announceSkip says, once per test binary, that the Redis tests were
+// skipped, on the terminal the tests were started from: go test shows a
+// passing package's output (t.Skip's reason included) only with -v, and a
+// skip that nobody sees is a test that silently did not run. Without a
+// terminal (CI) nothing is written; CI sets RequireEnv instead.
+func announceSkip(msg string) {
+	skipAnnounced.Do(func() {
+		tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		defer tty.Close()
+		exe := filepath.Base(os.Args[0])
+		fmt.Fprintf(tty, "\n*** %s: %s\n", strings.TrimSuffix(exe, ".test"), msg)
+	})
 }
 
 func lookPath() (string, error) {
