@@ -13,10 +13,8 @@ import (
 type Status struct {
 	// Closed: Close was called; every request is refused.
 	Closed bool
-	// KeysLoaded: the project's JWKS was fetched at least once, so JWTs
-	// can be verified locally.
-	KeysLoaded bool
-	// KeysFetchedAt is when the JWKS in force was fetched (zero: none yet).
+	// KeysFetchedAt is when the JWKS in force was fetched (zero: none yet;
+	// see KeysLoaded).
 	KeysFetchedAt time.Time
 	// PolicyFetchedAt is when the RBAC policy in force was fetched (zero:
 	// none loaded yet, or no Permission rule has needed one).
@@ -26,6 +24,10 @@ type Status struct {
 	// FleetOutage is Config.FleetOutage (meaningful with a fleet only).
 	FleetOutage FleetOutage
 }
+
+// KeysLoaded reports whether the project's JWKS was fetched at least once,
+// so that JWTs can be verified locally.
+func (s Status) KeysLoaded() bool { return !s.KeysFetchedAt.IsZero() }
 
 // Ready reports whether the Authenticator should receive traffic: it is
 // not closed and, in fleet mode, it has loaded the fleet's revocations
@@ -38,7 +40,7 @@ func (s Status) Ready() bool {
 
 // Status returns the Authenticator's state.
 func (a *Authenticator) Status() Status {
-	st := Status{Closed: a.closed.Load(), KeysLoaded: a.keys.Generation() > 0, KeysFetchedAt: a.keys.FetchedAt(), FleetOutage: a.fleetOutage}
+	st := Status{Closed: a.closed.Load(), KeysFetchedAt: a.keys.FetchedAt(), FleetOutage: a.fleetOutage}
 	a.mu.Lock()
 	pc, bc := cmp.Or(a.policy, a.ownPolicy), cmp.Or(a.b2bPolicy, a.ownB2B)
 	a.mu.Unlock()

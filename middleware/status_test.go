@@ -16,7 +16,7 @@ func TestStatus(t *testing.T) {
 	start := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	e := newEnv(t, envOptions{server: func(c *stytchtest.Config) { c.Now = start }})
 	st := e.auth.Status()
-	if st.Fleet != nil || !st.Ready() || !st.KeysLoaded || st.Closed {
+	if st.Fleet != nil || !st.Ready() || !st.KeysLoaded() || st.Closed {
 		t.Fatalf("Status = %+v, want ready, keys loaded, no fleet", st)
 	}
 	if !st.KeysFetchedAt.Equal(start) {
