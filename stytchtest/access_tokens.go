@@ -90,7 +90,7 @@ func (s *Server) CreateAccessToken(ctx context.Context, p AccessTokenParams) (st
 	default:
 		s.mu.Unlock()
 		if s.b2b {
-			return "", apiError(http.StatusNotFound, errMemberNotFound, msgMemberNotFound)
+			return "", apiError(http.StatusNotFound, client.ErrMemberNotFound, msgMemberNotFound)
 		}
 		return "", apiError(http.StatusNotFound, client.ErrUserNotFound, "User could not be found.")
 	}
@@ -154,7 +154,7 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request, reques
 	}
 	f := r.PostForm
 	if f.Get("token") == "" || f.Get("client_id") == "" {
-		return nil, badRequest(errInvalidRequest, "token and client_id are required.")
+		return nil, badRequest(client.ErrInvalidRequest, "token and client_id are required.")
 	}
 	// A confidential client (an M2M client here) must present its secret;
 	// Connected Apps' public clients are not modelled and present none.

@@ -21,18 +21,15 @@ const (
 	maxSlugBytes     = 128
 )
 
-// Error types of B2B projects. The authorization ones are Stytch's; the
-// others are the emulator's choice where Stytch's are unconfirmed.
+// Error types of B2B projects that client does not name: the emulator's
+// choice where Stytch's are unconfirmed (the authorization and not-found
+// ones are client's ErrSessionAuthorization… constants).
 const (
-	errSessionAuthorization        client.ErrorType = "session_authorization_error"
-	errSessionAuthorizationTenancy client.ErrorType = "session_authorization_tenancy_error"
-	errOrganizationNotFound        client.ErrorType = "organization_not_found"
-	errMemberNotFound              client.ErrorType = "member_not_found"
-	errSlugTaken                   client.ErrorType = "organization_slug_already_used"
-	errInvalidSlug                 client.ErrorType = "invalid_organization_slug"
-	errDuplicateMemberEmail        client.ErrorType = "duplicate_member_email"
-	errNotB2B                      client.ErrorType = "b2b_project_only"
-	errNotConsumer                 client.ErrorType = "consumer_project_only"
+	errSlugTaken            client.ErrorType = "organization_slug_already_used"
+	errInvalidSlug          client.ErrorType = "invalid_organization_slug"
+	errDuplicateMemberEmail client.ErrorType = "duplicate_member_email"
+	errNotB2B               client.ErrorType = "b2b_project_only"
+	errNotConsumer          client.ErrorType = "consumer_project_only"
 )
 
 // Messages of the B2B errors.
@@ -238,7 +235,7 @@ func (s *Server) orgLocked(id string) (*organization, *client.StytchError) {
 	if org := s.orgs[id]; org != nil {
 		return org, nil
 	}
-	return nil, apiError(http.StatusNotFound, errOrganizationNotFound, msgOrganizationNotFound)
+	return nil, apiError(http.StatusNotFound, client.ErrOrganizationNotFound, msgOrganizationNotFound)
 }
 
 // memberLocked returns the member id of the organization orgID, or
@@ -248,7 +245,7 @@ func (s *Server) memberLocked(orgID, id string) (*member, *client.StytchError) {
 	if m := s.members[id]; m != nil && m.OrganizationID == orgID {
 		return m, nil
 	}
-	return nil, apiError(http.StatusNotFound, errMemberNotFound, msgMemberNotFound)
+	return nil, apiError(http.StatusNotFound, client.ErrMemberNotFound, msgMemberNotFound)
 }
 
 // CreateMember adds a member to an organization (B2B projects only) and

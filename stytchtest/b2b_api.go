@@ -200,7 +200,7 @@ func (s *Server) handleB2BAuthenticate(w http.ResponseWriter, r *http.Request, r
 // session organization's custom roles. s.mu must be held.
 func (s *Server) authorizeMemberLocked(sn *session, check b2bAuthorizationCheck) (*authorizationVerdict, *client.StytchError) {
 	if check.OrganizationID != sn.orgID {
-		return nil, apiError(http.StatusForbidden, errSessionAuthorizationTenancy, msgTenancy)
+		return nil, apiError(http.StatusForbidden, client.ErrSessionAuthorizationTenancy, msgTenancy)
 	}
 	var custom []client.PolicyRole
 	if org := s.orgs[sn.orgID]; org != nil {
@@ -208,7 +208,7 @@ func (s *Server) authorizeMemberLocked(sn *session, check b2bAuthorizationCheck)
 	}
 	granting := memberGrantingRoles(&s.policy, custom, sn.roles, check.ResourceID, check.Action)
 	if len(granting) == 0 {
-		return nil, apiError(http.StatusForbidden, errSessionAuthorization, msgSessionNotAuthorized)
+		return nil, apiError(http.StatusForbidden, client.ErrSessionAuthorization, msgSessionNotAuthorized)
 	}
 	return &authorizationVerdict{Authorized: true, GrantingRoles: granting}, nil
 }
@@ -252,7 +252,7 @@ func (s *Server) handleB2BRevoke(w http.ResponseWriter, r *http.Request, request
 		defer s.mu.Unlock()
 		m := s.members[req.MemberID]
 		if m == nil {
-			return nil, apiError(http.StatusNotFound, errMemberNotFound, msgMemberNotFound)
+			return nil, apiError(http.StatusNotFound, client.ErrMemberNotFound, msgMemberNotFound)
 		}
 		for _, id := range s.userSessions[m.MemberID] {
 			s.sessions[id].revoked = true

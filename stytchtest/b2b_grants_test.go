@@ -116,8 +116,8 @@ func TestB2BAttest(t *testing.T) {
 		{name: "by member id, its own organization", req: client.B2BAttestRequest{Token: "tat-acme"}, want: acme},
 		{name: "by member id, the same email in globex", req: client.B2BAttestRequest{Token: "tat-acme", OrganizationID: globex.OrganizationID}, want: globex},
 		{name: "by email without an organization", req: client.B2BAttestRequest{Token: "tat-email"}, fails: client.ErrInvalidOrganizationID},
-		{name: "no member of that email in globex", req: client.B2BAttestRequest{Token: "tat-loner", OrganizationID: globex.OrganizationID}, fails: errMemberNotFound},
-		{name: "unknown organization", req: client.B2BAttestRequest{Token: "tat-email", OrganizationID: "organization-test-x"}, fails: errOrganizationNotFound},
+		{name: "no member of that email in globex", req: client.B2BAttestRequest{Token: "tat-loner", OrganizationID: globex.OrganizationID}, fails: client.ErrMemberNotFound},
+		{name: "unknown organization", req: client.B2BAttestRequest{Token: "tat-email", OrganizationID: "organization-test-x"}, fails: client.ErrOrganizationNotFound},
 		{name: "unknown token", req: client.B2BAttestRequest{Token: "tat-unknown"}, fails: client.ErrInvalidTrustedAuthToken},
 		{name: "unknown profile", req: client.B2BAttestRequest{Token: "tat-acme", ProfileID: "profile-x"}, fails: client.ErrTrustedTokenProfileNotFound},
 	}
@@ -198,9 +198,9 @@ func TestB2BMigrate(t *testing.T) {
 		}
 	}
 	_, err = b2b.Migrate(ctx, client.B2BMigrateRequest{SessionToken: "idp-new", OrganizationID: acme.OrganizationID})
-	wantAPIError(t, err, 404, errMemberNotFound) // B2B migrate never creates a member
+	wantAPIError(t, err, 404, client.ErrMemberNotFound) // B2B migrate never creates a member
 	_, err = b2b.Migrate(ctx, client.B2BMigrateRequest{SessionToken: "idp-ada", OrganizationID: "organization-test-x"})
-	wantAPIError(t, err, 404, errOrganizationNotFound)
+	wantAPIError(t, err, 404, client.ErrOrganizationNotFound)
 	_, err = b2b.Migrate(ctx, client.B2BMigrateRequest{SessionToken: "idp-unknown", OrganizationID: acme.OrganizationID})
 	wantAPIError(t, err, 401, client.ErrInvalidSessionToken)
 	_, err = b2b.Migrate(ctx, client.B2BMigrateRequest{SessionToken: "idp-no-email", OrganizationID: acme.OrganizationID})

@@ -111,18 +111,18 @@ func TestB2BAuthorizationCheck(t *testing.T) {
 		denial           client.ErrorType
 	}{
 		{"reader reads", reader, acme, "documents", "read", []string{"reader"}, ""},
-		{"reader may not delete", reader, acme, "documents", "delete", nil, errSessionAuthorization},
+		{"reader may not delete", reader, acme, "documents", "delete", nil, client.ErrSessionAuthorization},
 		{"every granting role", both, acme, "documents", "read", []string{"reader", "editor"}, ""},
 		{"admin's *", admin, acme, "documents", "delete", []string{"admin"}, ""},
-		{"* is no resource wildcard", admin, acme, "other", "read", nil, errSessionAuthorization},
-		{"unknown action", reader, acme, "documents", "archive", nil, errSessionAuthorization},
-		{"stytch_member grants nothing", plain, acme, "documents", "read", nil, errSessionAuthorization},
-		{"tenancy before roles", admin, globex, "documents", "read", nil, errSessionAuthorizationTenancy},
-		{"tenancy even when denied", plain, globex, "documents", "read", nil, errSessionAuthorizationTenancy},
+		{"* is no resource wildcard", admin, acme, "other", "read", nil, client.ErrSessionAuthorization},
+		{"unknown action", reader, acme, "documents", "archive", nil, client.ErrSessionAuthorization},
+		{"stytch_member grants nothing", plain, acme, "documents", "read", nil, client.ErrSessionAuthorization},
+		{"tenancy before roles", admin, globex, "documents", "read", nil, client.ErrSessionAuthorizationTenancy},
+		{"tenancy even when denied", plain, globex, "documents", "read", nil, client.ErrSessionAuthorizationTenancy},
 		{"custom role", acmeAuditor, acme, "documents", "delete", []string{"auditor"}, ""},
-		{"custom role's other actions", acmeAuditor, acme, "documents", "read", nil, errSessionAuthorization},
+		{"custom role's other actions", acmeAuditor, acme, "documents", "read", nil, client.ErrSessionAuthorization},
 		{"another org's definition", globexAuditor, globex, "documents", "read", []string{"auditor"}, ""},
-		{"not this org's definition", globexAuditor, globex, "documents", "delete", nil, errSessionAuthorization},
+		{"not this org's definition", globexAuditor, globex, "documents", "delete", nil, client.ErrSessionAuthorization},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,14 +203,14 @@ func TestB2BRevokeAndGet(t *testing.T) {
 		"none":           {map[string]any{}, 400, client.ErrNoSessionRevokeArguments},
 		"two":            {map[string]any{"member_id": m.MemberID, "session_token": "x"}, 400, client.ErrTooManySessionRevokeArguments},
 		"unknown id":     {map[string]any{"member_session_id": "member-session-test-x"}, 404, client.ErrSessionNotFound},
-		"unknown member": {map[string]any{"member_id": "member-test-x"}, 404, errMemberNotFound},
+		"unknown member": {map[string]any{"member_id": "member-test-x"}, 404, client.ErrMemberNotFound},
 	} {
 		t.Run(name, func(t *testing.T) {
 			wantErrorBody(t, call(t, srv, http.MethodPost, "/v1/b2b/sessions/revoke", tt.body, true), tt.status, tt.want)
 		})
 	}
 	wantErrorBody(t, call(t, srv, http.MethodGet, "/v1/b2b/sessions?organization_id="+org.OrganizationID+"&member_id=member-test-x", nil, true),
-		404, errMemberNotFound)
+		404, client.ErrMemberNotFound)
 	wantErrorBody(t, call(t, srv, http.MethodGet, "/v1/b2b/sessions?member_id="+m.MemberID, nil, true), 400, client.ErrBadRequest)
 }
 
@@ -244,9 +244,9 @@ func TestB2BExchange(t *testing.T) {
 	mustB2BAuthenticate(t, srv, map[string]any{"session_token": a.SessionToken})
 
 	wantErrorBody(t, call(t, srv, http.MethodPost, "/v1/b2b/sessions/exchange", map[string]any{"organization_id": initech.OrganizationID,
-		"session_token": g.SessionToken}, true), 404, errMemberNotFound)
+		"session_token": g.SessionToken}, true), 404, client.ErrMemberNotFound)
 	wantErrorBody(t, call(t, srv, http.MethodPost, "/v1/b2b/sessions/exchange", map[string]any{"organization_id": "organization-test-x",
-		"session_token": g.SessionToken}, true), 404, errOrganizationNotFound)
+		"session_token": g.SessionToken}, true), 404, client.ErrOrganizationNotFound)
 	wantErrorBody(t, call(t, srv, http.MethodPost, "/v1/b2b/sessions/exchange", map[string]any{"session_token": g.SessionToken}, true),
 		400, client.ErrBadRequest)
 }
@@ -289,8 +289,8 @@ func TestOrgPolicy(t *testing.T) {
 		status       int
 		want         client.ErrorType
 	}{
-		"unknown org get": {http.MethodGet, "/v1/b2b/rbac/organizations/organization-test-x", nil, 404, errOrganizationNotFound},
-		"unknown org put": {http.MethodPut, "/v1/b2b/rbac/organizations/organization-test-x", map[string]any{"org_policy": map[string]any{"roles": []any{}}}, 404, errOrganizationNotFound},
+		"unknown org get": {http.MethodGet, "/v1/b2b/rbac/organizations/organization-test-x", nil, 404, client.ErrOrganizationNotFound},
+		"unknown org put": {http.MethodPut, "/v1/b2b/rbac/organizations/organization-test-x", map[string]any{"org_policy": map[string]any{"roles": []any{}}}, 404, client.ErrOrganizationNotFound},
 		"no org_policy":   {http.MethodPut, path, map[string]any{}, 400, client.ErrBadRequest},
 		"unknown resource": {http.MethodPut, path, map[string]any{"org_policy": map[string]any{"roles": []any{map[string]any{"role_id": "x",
 			"permissions": []map[string]any{{"resource_id": "nope", "actions": []string{"read"}}}}}}}, 400, client.ErrBadRequest},
@@ -380,9 +380,9 @@ func TestAdminMemberSessions(t *testing.T) {
 	}{
 		"explicit zero":        {map[string]any{"organization_id": acme.OrganizationID, "member_id": m.MemberID, "session_duration_minutes": 0}, 400, client.ErrInvalidSessionDurationMinutes},
 		"too long":             {map[string]any{"organization_id": acme.OrganizationID, "member_id": m.MemberID, "session_duration_minutes": 527041}, 400, client.ErrInvalidSessionDurationMinutes},
-		"unknown organization": {map[string]any{"organization_id": "organization-test-x", "member_id": m.MemberID}, 404, errOrganizationNotFound},
-		"unknown member":       {map[string]any{"organization_id": acme.OrganizationID, "member_id": "member-test-x"}, 404, errMemberNotFound},
-		"another org's member": {map[string]any{"organization_id": acme.OrganizationID, "member_id": other.MemberID}, 404, errMemberNotFound},
+		"unknown organization": {map[string]any{"organization_id": "organization-test-x", "member_id": m.MemberID}, 404, client.ErrOrganizationNotFound},
+		"unknown member":       {map[string]any{"organization_id": acme.OrganizationID, "member_id": "member-test-x"}, 404, client.ErrMemberNotFound},
+		"another org's member": {map[string]any{"organization_id": acme.OrganizationID, "member_id": other.MemberID}, 404, client.ErrMemberNotFound},
 		"unknown field":        {map[string]any{"organization_id": acme.OrganizationID, "member_id": m.MemberID, "admin": true}, 400, client.ErrBadRequest},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -423,7 +423,7 @@ func TestB2BKeysClockFaultsAndCounters(t *testing.T) {
 	wantErrorBody(t, b2bAuthenticate(t, srv, map[string]any{"session_token": g.SessionToken}), 503, client.ErrServerUnavailable)
 	mustB2BAuthenticate(t, srv, map[string]any{"session_token": g.SessionToken})
 	mustInject(t, srv, EndpointB2BAuthenticate, Fault{Status: http.StatusForbidden, Count: 1})
-	wantErrorBody(t, b2bAuthenticate(t, srv, map[string]any{"session_token": g.SessionToken}), 403, errSessionAuthorization)
+	wantErrorBody(t, b2bAuthenticate(t, srv, map[string]any{"session_token": g.SessionToken}), 403, client.ErrSessionAuthorization)
 	mustInject(t, srv, EndpointB2BJWKS, Fault{GarbageKeys: true, Count: 1})
 	r := call(t, srv, http.MethodGet, "/v1/b2b/sessions/jwks/"+srv.ProjectID, nil, false)
 	if !strings.Contains(string(r.body), "jwk-garbage-kty") {

@@ -37,7 +37,7 @@ func TestB2BOrganizationsOverHTTP(t *testing.T) {
 	if got.Organization.OrganizationID != org.OrganizationID || got.Organization.OrganizationSlug != "acme" {
 		t.Errorf("get organization = %+v", got.Organization)
 	}
-	wantErrorBody(t, call(t, srv, http.MethodGet, "/v1/b2b/organizations/organization-test-unknown", nil, true), 404, errOrganizationNotFound)
+	wantErrorBody(t, call(t, srv, http.MethodGet, "/v1/b2b/organizations/organization-test-unknown", nil, true), 404, client.ErrOrganizationNotFound)
 	for name, tt := range map[string]struct {
 		body map[string]any
 		want client.ErrorType
@@ -78,7 +78,7 @@ func TestB2BMembersOverHTTP(t *testing.T) {
 	wantErrorBody(t, call(t, srv, http.MethodPost, path, map[string]any{"email_address": "ADA@example.com"}, true), 400, errDuplicateMemberEmail)
 	wantErrorBody(t, call(t, srv, http.MethodPost, path, map[string]any{"email_address": "ada"}, true), 400, errInvalidEmail)
 	wantErrorBody(t, call(t, srv, http.MethodPost, "/v1/b2b/organizations/organization-test-x/members",
-		map[string]any{"email_address": "x@example.com"}, true), 404, errOrganizationNotFound)
+		map[string]any{"email_address": "x@example.com"}, true), 404, client.ErrOrganizationNotFound)
 
 	other := mustMember(t, srv, globex.OrganizationID, "ada@example.com")
 	if other.MemberID == m.MemberID || other.OrganizationID != globex.OrganizationID {
@@ -101,10 +101,10 @@ func TestB2BMembersOverHTTP(t *testing.T) {
 		status int
 		want   client.ErrorType
 	}{
-		"unknown member":       {"/v1/b2b/organizations/" + acme.OrganizationID + "/member?member_id=member-test-x", 404, errMemberNotFound},
-		"another org's member": {"/v1/b2b/organizations/" + acme.OrganizationID + "/member?member_id=" + other.MemberID, 404, errMemberNotFound},
-		"unknown email":        {"/v1/b2b/organizations/" + acme.OrganizationID + "/member?email_address=x@example.com", 404, errMemberNotFound},
-		"unknown organization": {"/v1/b2b/organizations/organization-test-x/member?member_id=" + m.MemberID, 404, errOrganizationNotFound},
+		"unknown member":       {"/v1/b2b/organizations/" + acme.OrganizationID + "/member?member_id=member-test-x", 404, client.ErrMemberNotFound},
+		"another org's member": {"/v1/b2b/organizations/" + acme.OrganizationID + "/member?member_id=" + other.MemberID, 404, client.ErrMemberNotFound},
+		"unknown email":        {"/v1/b2b/organizations/" + acme.OrganizationID + "/member?email_address=x@example.com", 404, client.ErrMemberNotFound},
+		"unknown organization": {"/v1/b2b/organizations/organization-test-x/member?member_id=" + m.MemberID, 404, client.ErrOrganizationNotFound},
 		"neither id nor email": {"/v1/b2b/organizations/" + acme.OrganizationID + "/member", 400, client.ErrBadRequest},
 	} {
 		t.Run(name, func(t *testing.T) {

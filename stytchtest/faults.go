@@ -155,7 +155,7 @@ func (s *Server) playFault(w http.ResponseWriter, r *http.Request, f *Fault, req
 		switch {
 		case t != "":
 		case s.b2b && f.Status == http.StatusForbidden:
-			t = errSessionAuthorization
+			t = client.ErrSessionAuthorization
 		default:
 			t = defaultErrorType(f.Status)
 		}

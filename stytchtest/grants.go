@@ -106,7 +106,7 @@ func (s *Server) registerExternalToken(t ExternalToken) *client.StytchError {
 	defer s.mu.Unlock()
 	switch {
 	case s.b2b && t.UserID != "" && s.members[t.UserID] == nil:
-		return apiError(http.StatusNotFound, errMemberNotFound, msgMemberNotFound)
+		return apiError(http.StatusNotFound, client.ErrMemberNotFound, msgMemberNotFound)
 	case s.b2b && t.UserID == "" && t.Endpoint == EndpointExchangeAccessToken:
 		return badRequest(client.ErrBadRequest, "In a B2B project an exchange_access_token token needs user_id, the member's id.")
 	case !s.b2b && t.UserID != "" && s.userLocked(t.UserID) == nil:

@@ -32,14 +32,9 @@ const (
 	m2mSecretBytes = 32
 )
 
-// Error types of M2M (the OAuth ones are RFC 6749's, as Stytch's token
-// endpoint answers them).
+// The emulator's own M2M error type and messages (the OAuth error types
+// are client's ErrInvalidClient… constants, RFC 6749's names).
 const (
-	errM2MClientNotFound client.ErrorType = "m2m_client_not_found"
-	errInvalidClient     client.ErrorType = "invalid_client"
-	errInvalidScope      client.ErrorType = "invalid_scope"
-	errInvalidRequest    client.ErrorType = "invalid_request"
-	errUnsupportedGrant  client.ErrorType = "unsupported_grant_type"
 	errDuplicateClientID client.ErrorType = "duplicate_client_id"
 	msgM2MClientNotFound                  = "M2M client could not be found."
 	msgInvalidClient                      = "The client_id or client_secret is not valid."
@@ -207,7 +202,7 @@ func (s *Server) handleGetM2MClient(_ http.ResponseWriter, r *http.Request, requ
 	defer s.mu.Unlock()
 	c := s.m2mClients[r.PathValue("client_id")]
 	if c == nil {
-		return nil, apiError(http.StatusNotFound, errM2MClientNotFound, msgM2MClientNotFound)
+		return nil, apiError(http.StatusNotFound, client.ErrM2MClientNotFound, msgM2MClientNotFound)
 	}
 	return m2mClientBody{ok(requestID), c.view()}, nil
 }
@@ -233,10 +228,10 @@ func writeOAuthError(w http.ResponseWriter, requestID string, e *client.StytchEr
 func readForm(w http.ResponseWriter, r *http.Request) *client.StytchError {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxRequestBytes)
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-		return badRequest(errInvalidRequest, "The request must be application/x-www-form-urlencoded.")
+		return badRequest(client.ErrInvalidRequest, "The request must be application/x-www-form-urlencoded.")
 	}
 	if err := r.ParseForm(); err != nil {
-		return badRequest(errInvalidRequest, "The request body is not a valid form of at most %d bytes.", MaxRequestBytes)
+		return badRequest(client.ErrInvalidRequest, "The request body is not a valid form of at most %d bytes.", MaxRequestBytes)
 	}
 	return nil
 }
@@ -244,7 +239,7 @@ func readForm(w http.ResponseWriter, r *http.Request) *client.StytchError {
 // checkPublicProject refuses an OAuth request for another project.
 func (s *Server) checkPublicProject(r *http.Request) *client.StytchError {
 	if r.PathValue("project_id") != s.ProjectID {
-		return apiError(http.StatusNotFound, errInvalidRequest, "No project with that project_id is served here.")
+		return apiError(http.StatusNotFound, client.ErrInvalidRequest, "No project with that project_id is served here.")
 	}
 	return nil
 }
@@ -261,7 +256,7 @@ func (s *Server) authenticateClient(clientID, secret string) (*m2mClient, *clien
 		want = c.secretHash
 	}
 	if c == nil || subtle.ConstantTimeCompare(given[:], want[:]) != 1 || c.Status != "active" {
-		return nil, apiError(http.StatusUnauthorized, errInvalidClient, msgInvalidClient)
+		return nil, apiError(http.StatusUnauthorized, client.ErrInvalidClient, msgInvalidClient)
 	}
 	return c, nil
 }
@@ -278,9 +273,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, requestID s
 	f := r.PostForm
 	switch {
 	case f.Get("grant_type") != "client_credentials":
-		return nil, badRequest(errUnsupportedGrant, "grant_type must be client_credentials.")
+		return nil, badRequest(client.ErrUnsupportedGrantType, "grant_type must be client_credentials.")
 	case f.Get("client_id") == "" || f.Get("client_secret") == "":
-		return nil, badRequest(errInvalidRequest, "client_id and client_secret are required.")
+		return nil, badRequest(client.ErrInvalidRequest, "client_id and client_secret are required.")
 	}
 	c, e := s.authenticateClient(f.Get("client_id"), f.Get("client_secret"))
 	if e != nil {
@@ -291,7 +286,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, requestID s
 		scopes = strings.Fields(strings.Join(requested, " "))
 		for _, sc := range scopes {
 			if !slices.Contains(c.Scopes, sc) {
-				return nil, badRequest(errInvalidScope, "The client does not have a requested scope.")
+				return nil, badRequest(client.ErrInvalidScope, "The client does not have a requested scope.")
 			}
 		}
 	}
@@ -325,14 +320,14 @@ func (s *Server) CreateM2MToken(ctx context.Context, clientID string, scopes []s
 	c := s.m2mClients[clientID]
 	s.mu.Unlock()
 	if c == nil {
-		return "", apiError(http.StatusNotFound, errM2MClientNotFound, msgM2MClientNotFound)
+		return "", apiError(http.StatusNotFound, client.ErrM2MClientNotFound, msgM2MClientNotFound)
 	}
 	if scopes == nil {
 		scopes = c.Scopes
 	}
 	for _, sc := range scopes {
 		if !slices.Contains(c.Scopes, sc) {
-			return "", badRequest(errInvalidScope, "The client does not have the scope %q.", sc)
+			return "", badRequest(client.ErrInvalidScope, "The client does not have the scope %q.", sc)
 		}
 	}
 	return s.signAccessToken(accessToken{subject: clientID, scopes: scopes}, s.stamp())

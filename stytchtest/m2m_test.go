@@ -74,7 +74,7 @@ func TestM2MClientsAndTokens(t *testing.T) {
 		if r.status != 200 || strings.Contains(string(r.body), "client_secret\"") || !strings.Contains(string(r.body), c.ClientSecretLastFour) {
 			t.Errorf("get client = %s, want it without its secret", r.body)
 		}
-		wantErrorBody(t, call(t, srv, http.MethodGet, "/v1/m2m/clients/m2m-client-test-x", nil, true), 404, errM2MClientNotFound)
+		wantErrorBody(t, call(t, srv, http.MethodGet, "/v1/m2m/clients/m2m-client-test-x", nil, true), 404, client.ErrM2MClientNotFound)
 		wantErrorBody(t, call(t, srv, http.MethodPost, "/v1/m2m/clients", map[string]any{"scopes": []string{"a b"}}, true), 400, client.ErrBadRequest)
 
 		tokenPath := "/v1/public/" + srv.ProjectID + "/oauth2/token"
