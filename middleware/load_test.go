@@ -162,11 +162,11 @@ func TestLoad(t *testing.T) {
 	// JWKSMinRefreshInterval to be accepted (documented, and not what this
 	// test is about): the emulator's clock, which the key set's rate limit
 	// follows, moves past it.
-	waitFor(t, func() bool { return sent.Load() >= loadWorkers*loadPerWorker/4 })
+	eventually(t, "a quarter of the load is sent", func() bool { return sent.Load() >= loadWorkers*loadPerWorker/4 })
 	e.srv.RotateKeys()
 	rotated := e.newSession(60)
 	e.srv.Advance(loadJWKSMinRefresh)
-	waitFor(t, func() bool { return e.call(routeRequired, bearer(rotated.SessionJWT)).status == http.StatusOK })
+	eventually(t, "the rotated key's JWT passes", func() bool { return e.call(routeRequired, bearer(rotated.SessionJWT)).status == http.StatusOK })
 	withRotated := append(append([]loadCase(nil), base...),
 		loadCase{"rotated key", routeRequired, bearer(rotated.SessionJWT), http.StatusOK, ""},
 		loadCase{"rotated key, cookie", routeRequired, cookie(DefaultJWTCookie, rotated.SessionJWT), http.StatusOK, ""},
@@ -174,14 +174,14 @@ func TestLoad(t *testing.T) {
 	phase.Store(&loadPhase{cases: append(withRotated, deleteDenied)})
 
 	// Then the policy: no delete check is in flight while it changes.
-	waitFor(t, func() bool { return sent.Load() >= loadWorkers*(loadPerWorker-loadFinal)/2 })
+	eventually(t, "half the load is sent", func() bool { return sent.Load() >= loadWorkers*(loadPerWorker-loadFinal)/2 })
 	changing.Lock()
 	phase.Store(&loadPhase{cases: withRotated})
 	changing.Unlock()
 	if err := e.srv.SetPolicy(readersMayDelete(e.srv.Policy())); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool {
+	eventually(t, "the changed policy is in force", func() bool {
 		v, err := pc.Authorize([]string{"reader"}, "documents", "delete")
 		return err == nil && v.Authorized()
 	})

@@ -39,12 +39,6 @@ func eventually(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// waitFor is eventually for conditions that need no description.
-func waitFor(t testing.TB, cond func() bool) {
-	t.Helper()
-	eventually(t, "the condition holds", cond)
-}
-
 // alwaysRemote is a MaxTokenAge below iat's one-second resolution: every
 // JWT is authenticated with Stytch.
 const alwaysRemote = time.Nanosecond

@@ -125,7 +125,7 @@ func TestDroppedKeyEndsCachedJWTs(t *testing.T) {
 	e.srv.DropOldKeys()
 	// A JWT of the new key refetches the key set (its kid is unknown).
 	fresh := e.newSession(60)
-	waitFor(t, func() bool { return e.call(routeRequired, bearer(fresh.SessionJWT)).status == 200 })
+	eventually(t, "the fresh JWT passes", func() bool { return e.call(routeRequired, bearer(fresh.SessionJWT)).status == 200 })
 
 	e.call(routeRequired, bearer(leaked)).want(t, 401, ErrInvalidToken)
 	e.call(routeDelete, bearer(leaked)).want(t, 401, ErrInvalidToken)
@@ -194,7 +194,7 @@ func TestStytchDownAtStart(t *testing.T) {
 	}
 	e.srv.ClearFaults()
 	back := time.Now()
-	waitFor(t, func() bool { return e.call(routeRequired, bearer(e.grant.SessionJWT)).status == 200 })
+	eventually(t, "the JWT passes", func() bool { return e.call(routeRequired, bearer(e.grant.SessionJWT)).status == 200 })
 	t.Logf("keys fetched %v after Stytch came back", time.Since(back).Round(time.Millisecond))
 }
 

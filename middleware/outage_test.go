@@ -226,7 +226,7 @@ func TestOutageJWKS(t *testing.T) {
 
 			e.srv.ClearFaults()
 			back := time.Now()
-			waitFor(t, func() bool { return e.call(routeRequired, bearer(rotated)).status == http.StatusOK })
+			eventually(t, "the rotated key's JWT passes", func() bool { return e.call(routeRequired, bearer(rotated)).status == http.StatusOK })
 			t.Logf("new key in force %v after the JWKS recovered", time.Since(back).Round(10*time.Millisecond))
 			e.call(routeRequired, bearer(old)).want(t, http.StatusOK, "")
 		})
@@ -270,7 +270,7 @@ func TestOutageSlowJWKSDuringRotation(t *testing.T) {
 	for range 8 {
 		wg.Go(func() { results <- e.call(routeRequired, bearer(rotated)).status })
 	}
-	waitFor(t, func() bool { return e.count(stytchtest.EndpointJWKS) > before })
+	eventually(t, "the JWKS is fetched again", func() bool { return e.count(stytchtest.EndpointJWKS) > before })
 	e.call(routeRequired, bearer(e.grant.SessionJWT)).want(t, http.StatusOK, "")
 	if len(results) != 0 {
 		t.Fatal("the slow fetch ended before a held key's JWT was answered: the test proves nothing")
@@ -317,7 +317,7 @@ func TestOutagePolicy(t *testing.T) {
 				t.Fatal(err)
 			}
 			start, before := time.Now(), e.count(stytchtest.EndpointPolicy)
-			waitFor(t, func() bool { return e.count(stytchtest.EndpointPolicy) >= before+2 })
+			eventually(t, "the policy is fetched twice more", func() bool { return e.count(stytchtest.EndpointPolicy) >= before+2 })
 			for range 3 {
 				e.call(routeRead, bearer(jwt)).want(t, http.StatusOK, "")
 				e.call(routeDelete, bearer(jwt)).want(t, http.StatusForbidden, ErrForbidden)
@@ -331,7 +331,7 @@ func TestOutagePolicy(t *testing.T) {
 
 			e.srv.ClearFaults()
 			back := time.Now()
-			waitFor(t, func() bool { return e.call(routeDelete, bearer(jwt)).status == http.StatusOK })
+			eventually(t, "the new policy grants the delete", func() bool { return e.call(routeDelete, bearer(jwt)).status == http.StatusOK })
 			t.Logf("policy change in force %v after the endpoint recovered", time.Since(back).Round(10*time.Millisecond))
 		})
 	}

@@ -174,7 +174,7 @@ func TestSharedCallSurvivesLeaderCancellation(t *testing.T) {
 		}
 		leaderDone <- err
 	}()
-	waitFor(t, func() bool { return e.count("authenticate") == 1 })
+	eventually(t, "one authenticate call", func() bool { return e.count("authenticate") == 1 })
 	followerDone := make(chan reply, 1)
 	go func() { followerDone <- e.call(routeRequired, cookie(DefaultTokenCookie, e.grant.SessionToken)) }()
 	cancelLeader()

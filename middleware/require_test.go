@@ -127,7 +127,7 @@ func TestPolicyNeverLoaded(t *testing.T) {
 	r.want(t, 503, ErrPolicyUnavailable)
 	e.call(routeRequired, bearer(e.grant.SessionJWT)).want(t, 200, "") // authentication alone is unaffected
 	e.srv.ClearFaults()
-	waitFor(t, func() bool { return e.call(routeRead, bearer(e.grant.SessionJWT)).status == 200 })
+	eventually(t, "the read passes", func() bool { return e.call(routeRead, bearer(e.grant.SessionJWT)).status == 200 })
 }
 
 // TestSharedPolicy: a cache passed in Config is used and left open by Close.
